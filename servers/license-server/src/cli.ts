@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { eq, sql } from 'drizzle-orm';
+import { newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
+import { hashPassword } from './admin/passwords.ts';
+import { createAuthority } from './authorities/create-authority.ts';
+import { configFromEnv, type ServerConfigInput } from './config.ts';
+import { createTesseraServer } from './server.ts';
+import { adminRoles, adminUsers, authorities, users } from './storage/schema.ts';
+import { recordAudit } from './audit/audit-log.ts';
+
+const program = new Command('tessera-server')
+  .description('Tessera license server: serve, and administer authorities from the command line.')
+  .option('--data-dir <dir>', 'data directory (embedded database, packages, key file); env TESSERA_DATA_DIR', undefined)
+  .option('--database-url <url>', 'PostgreSQL URL; env DATABASE_URL (default: embedded PGlite in the data directory)');
+
+function overrides(): Partial<ServerConfigInput> {
+  const o = program.opts<{ dataDir?: string; databaseUrl?: string }>();
+  return { ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}) };
+}
+
+/** Opens storage for an administrative command (migrating it), runs it, closes. */
+async function withServer<T>(fn: (server: Awaited<ReturnType<typeof createTesseraServer>>) => Promise<T>): Promise<T> {
+  const server = await createTesseraServer({ ...configFromEnv(process.env, overrides()), logLevel: 'warn', backgroundJobs: false });
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+program
+  .command('start')
+  .description('serve the device, admin and federation APIs')
+  .option('--host <host>', 'interface to listen on; env TESSERA_HOST', undefined)
+  .option('--port <port>', 'port; env TESSERA_PORT', undefined)
+  .option('--public-url <url>', 'the URL clients reach this server at; env TESSERA_PUBLIC_URL')
+  .action(async (opts: { host?: string; port?: string; publicUrl?: string }) => {
+    const env = { ...process.env, ...(opts.publicUrl ? { TESSERA_PUBLIC_URL: opts.publicUrl } : {}) };
+    const config = configFromEnv(env, { ...overrides(), ...(opts.host ? { host: opts.host } : {}), ...(opts.port ? { port: Number(opts.port) } : {}) });
+    const server = await createTesseraServer(config);
+    const url = await server.listen();
+    server.ctx.logger.info({ url, publicUrl: config.publicUrl, engine: server.ctx.engine }, 'Tessera license server listening');
+    const stop = () => {
+      server.ctx.logger.info('shutting down');
+      server.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(() => withServer(async () => console.log('database is up to date')));
+
+program
+  .command('master-key')
+  .description('print a new random master key for TESSERA_MASTER_KEY')
+  .action(() => console.log(randomBytes(32).toString('base64')));
+
+const authority = program.command('authority').description('manage authorities');
+authority
+  .command('create')
+  .requiredOption('--slug <slug>', 'short name: the issuer is <public URL>/t/<slug>')
+  .requiredOption('--name <name>', 'display name')
+  .option('--operator <operator>', 'who operates it')
+  .option('--currency <code>', 'ISO 4217 currency', 'EUR')
+  .option('--device-limit <n>', 'devices per user', '12')
+  .option('--license-price <minor units>')
+  .option('--move-price <minor units>')
+  .option('--federation-fee <minor units>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const n = (v: string | undefined) => (v === undefined ? undefined : Number.parseInt(v, 10));
+      const row = await ctx.db.transaction(async (tx) => {
+        const created = await createAuthority(ctx, tx, {
+          slug: o.slug,
+          name: o.name,
+          operator: o.operator ?? null,
+          currency: o.currency,
+          deviceLimit: n(o.deviceLimit) ?? 12,
+          prices: { license: n(o.licensePrice), move: n(o.movePrice), federationFee: n(o.federationFee) },
+        });
+        await recordAudit(tx, { authorityId: created.id, actor: 'cli', action: 'authority.create', target: created.slug });
+        return created;
+      });
+      console.log(`authority ${row.slug} created: issuer ${ctx.authorities.issuer(row.slug)}`);
+    }),
+  );
+authority
+  .command('list')
+  .action(() =>
+    withServer(async ({ ctx }) => {
+      for (const a of await ctx.db.select().from(authorities)) console.log(`${a.slug}\t${ctx.authorities.issuer(a.slug)}\t${a.name}`);
+    }),
+  );
+
+program
+  .command('admin')
+  .description('manage administrator accounts')
+  .command('create')
+  .requiredOption('--email <email>')
+  .requiredOption('--password <password>')
+  .option('--name <name>')
+  .option('--operator', 'a server operator (may create authorities)', false)
+  .option('--authority <slug>', 'grant a role in this authority')
+  .addOption(new Option('--role <role>', 'the role in --authority').choices(['owner', 'admin', 'billing', 'viewer']).default('owner'))
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const authorityRef = o.authority ? await ctx.authorities.bySlug(o.authority) : null;
+      await ctx.db.transaction(async (tx) => {
+        const [existing] = await tx.select().from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, String(o.email).toLowerCase()));
+        const id = existing?.id ?? newId('admin');
+        if (!existing) {
+          await tx.insert(adminUsers).values({ id, email: o.email, name: o.name ?? null, passwordHash: await hashPassword(o.password), isOperator: Boolean(o.operator) });
+        }
+        if (authorityRef) {
+          await tx
+            .insert(adminRoles)
+            .values({ authorityId: authorityRef.id, adminId: id, role: o.role as AdminRole })
+            .onConflictDoUpdate({ target: [adminRoles.authorityId, adminRoles.adminId], set: { role: o.role as AdminRole } });
+        }
+        await recordAudit(tx, { authorityId: authorityRef?.id ?? null, actor: 'cli', action: 'admin.create', target: o.email, details: { role: authorityRef ? o.role : null } });
+      });
+      console.log(`administrator ${o.email} ready${authorityRef ? ` (${o.role} of ${authorityRef.slug})` : ''}`);
+    }),
+  );
+
+program
+  .command('user')
+  .description('manage user accounts')
+  .command('create')
+  .requiredOption('--authority <slug>')
+  .requiredOption('--username <username>')
+  .requiredOption('--password <password>')
+  .option('--display-name <name>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const a = await ctx.authorities.bySlug(o.authority);
+      await ctx.db.insert(users).values({ authorityId: a.id, id: newId('user'), username: o.username, displayName: o.displayName ?? null, passwordHash: await hashPassword(o.password) });
+      console.log(`user ${o.username} created at ${a.issuer}`);
+    }),
+  );
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof TesseraProblem) console.error(`error: ${error.detail ?? error.message} (${error.code})`);
+  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

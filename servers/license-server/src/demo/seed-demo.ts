@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { and, eq, sql } from 'drizzle-orm';
+import { newId } from '@tessera/protocol';
+import { hashPassword } from '../admin/passwords.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { createAuthority } from '../authorities/create-authority.ts';
+import type { AppContext } from '../context.ts';
+import { adminRoles, adminUsers, authorities, contents, users } from '../storage/schema.ts';
+
+export interface DemoAuthoritySpec {
+  slug: string;
+  name: string;
+  operator: string;
+  currency: string;
+  prices: { license: number; move: number; federationFee?: number };
+  admin: { email: string; password: string };
+  users: { username: string; password: string; displayName: string }[];
+  contents: { id: string; title: string; description: string; mediaType: string; size: number; text?: string }[];
+}
+
+export const auroraDemo: DemoAuthoritySpec = {
+  slug: 'aurora',
+  name: 'Aurora Media',
+  operator: 'Aurora Media Ltd.',
+  currency: 'EUR',
+  prices: { license: 299, move: 99 },
+  admin: { email: 'admin@aurora.test', password: 'tessera-admin' },
+  users: [
+    { username: 'alice', password: 'wonderland', displayName: 'Alice Liddell' },
+    { username: 'bob', password: 'builder', displayName: 'Bob Builder' },
+  ],
+  contents: [
+    { id: 'cnt_northern-lights', title: 'Northern Lights (timelapse)', description: 'A night of aurora over Tromsø, 4K timelapse (demo bytes).', mediaType: 'video/mp4', size: 6 * 1024 * 1024 },
+    { id: 'cnt_songs-of-the-fjord', title: 'Songs of the Fjord', description: 'Field recordings from the Lyngen Alps (demo bytes).', mediaType: 'audio/flac', size: 1536 * 1024 },
+    {
+      id: 'cnt_field-notes',
+      title: 'Field Notes',
+      description: 'A short text: readable after `tessera-device play`.',
+      mediaType: 'text/plain',
+      size: 0,
+      text: 'Field notes, 24 November.\nThe sky turned green at 21:40 and stayed so for an hour.\nThis text was encrypted by the license server and decrypted by your device.\n',
+    },
+  ],
+};
+
+function generated(size: number): Readable {
+  let left = size;
+  return new Readable({
+    read() {
+      if (left <= 0) return this.push(null);
+      const n = Math.min(left, 256 * 1024);
+      left -= n;
+      this.push(randomBytes(n));
+    },
+  });
+}
+
+/**
+ * Seeds one demo authority, step by step and idempotently: each piece is created only if it
+ * is missing, so an interrupted first start completes on the next. Contents go through the
+ * real admin upload API, as an operator would add them.
+ */
+export async function seedDemoAuthority(ctx: AppContext, baseUrl: string, spec: DemoAuthoritySpec): Promise<void> {
+  let [authority] = await ctx.db.select().from(authorities).where(eq(authorities.slug, spec.slug));
+  if (!authority) {
+    authority = await ctx.db.transaction(async (tx) => {
+      const row = await createAuthority(ctx, tx, { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices });
+      await recordAudit(tx, { authorityId: row.id, actor: 'demo-seed', action: 'authority.create', target: row.slug });
+      return row;
+    });
+  }
+  const authorityId = authority.id;
+
+  const [admin] = await ctx.db.select().from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, spec.admin.email));
+  const adminId = admin?.id ?? newId('admin');
+  if (!admin) {
+    await ctx.db.insert(adminUsers).values({ id: adminId, email: spec.admin.email, name: `${spec.name} administrator`, passwordHash: await hashPassword(spec.admin.password), isOperator: true });
+  }
+  await ctx.db.insert(adminRoles).values({ authorityId, adminId, role: 'owner' }).onConflictDoNothing();
+
+  for (const u of spec.users) {
+    const [existing] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.authorityId, authorityId), eq(users.username, u.username)));
+    if (!existing) {
+      await ctx.db.insert(users).values({ authorityId, id: newId('user'), username: u.username, displayName: u.displayName, passwordHash: await hashPassword(u.password) });
+    }
+  }
+
+  const have = new Set((await ctx.db.select({ id: contents.id }).from(contents).where(eq(contents.authorityId, authorityId))).map((c) => c.id));
+  const missing = spec.contents.filter((c) => !have.has(c.id));
+  if (!missing.length) return;
+
+  const login = await fetch(`${baseUrl}/admin/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: spec.admin.email, password: spec.admin.password }),
+  });
+  if (!login.ok) throw new Error(`demo seed: admin login failed (${login.status}): ${await login.text()}`);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  for (const c of missing) {
+    const body = c.text ? Buffer.from(c.text) : undefined;
+    const size = body ? body.length : c.size;
+    const query = new URLSearchParams({ id: c.id, title: c.title, description: c.description, mediaType: c.mediaType });
+    const res = await fetch(`${baseUrl}/admin/authorities/${spec.slug}/contents?${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), cookie },
+      body: body ?? (Readable.toWeb(generated(size)) as ReadableStream),
+      duplex: 'half',
+    } as RequestInit);
+    if (res.status !== 201) throw new Error(`demo seed: upload of "${c.title}" failed (${res.status}): ${await res.text()}`);
+  }
+}

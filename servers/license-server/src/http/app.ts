@@ -1,0 +1,67 @@
+import express, { type Express, type Router } from 'express';
+import { Passport, type PassportStatic } from 'passport';
+import { pinoHttp } from 'pino-http';
+import { buildOpenApiDocument } from '@tessera/protocol';
+import { adminGuard, configureAdminAuth } from '../admin/admin-auth.ts';
+import type { AppContext } from '../context.ts';
+import { DeviceProofStrategy } from '../registration/device-proof-strategy.ts';
+import { notFoundHandler, problemHandler } from './errors.ts';
+import type { RouteGuards } from './route.ts';
+import { routeModules } from './route-modules.ts';
+
+export type RouteModule = (router: Router, ctx: AppContext, guards: RouteGuards) => void;
+
+/** Builds the Express app for a context. Tests mount it with supertest; the CLI listens with it. */
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.secureCookies ? 1 : false);
+  app.set('etag', false);
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+  app.use(
+    express.json({
+      limit: ctx.config.maxJsonBodyBytes,
+      type: ['application/json', 'application/*+json'],
+      // Device proofs sign the exact body bytes, so keep them.
+      verify: (req, _res, buf) => {
+        (req as unknown as { rawBody: Buffer }).rawBody = buf;
+      },
+    }),
+  );
+
+  const passport = new Passport() as unknown as PassportStatic;
+  app.locals.passport = passport;
+  passport.use(new DeviceProofStrategy(ctx));
+  configureAdminAuth(app, ctx, passport);
+
+  const guards: RouteGuards = {
+    device: (req, res, next) =>
+      passport.authenticate('device-proof', { session: false }, (err: unknown, principal: unknown) => {
+        if (err) return next(err);
+        res.locals.device = principal;
+        next();
+      })(req, res, next),
+    admin: adminGuard,
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  const openapi = buildOpenApiDocument(ctx.config.publicUrl);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  const router = express.Router();
+  for (const register of routeModules) register(router, ctx, guards);
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,11 @@
+import type { RouteModule } from './app.ts';
+import { registerKeyRoutes } from '../keys/key-routes.ts';
+import { registerContentRoutes } from '../contents/content-routes.ts';
+import { registerRegistrationRoutes } from '../registration/registration-routes.ts';
+import { registerUserRoutes } from '../users/user-routes.ts';
+import { registerAdminRoutes } from '../admin/admin-routes.ts';
+import { registerLicenseRoutes } from '../licenses/license-routes.ts';
+import { registerMoveRoutes } from '../moves/move-routes.ts';
+
+/** Every capability's routes, in one list. */
+export const routeModules: RouteModule[] = [registerKeyRoutes, registerContentRoutes, registerRegistrationRoutes, registerUserRoutes, registerAdminRoutes, registerLicenseRoutes, registerMoveRoutes];

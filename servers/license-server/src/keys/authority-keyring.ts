@@ -1,0 +1,95 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { generateEcKeyPair, importEcKey, KEY_AGREEMENT_ALG, SIGNING_ALG, type Jwks, type PublicEcJwk } from '@tessera/protocol';
+import type { CryptoKey, JWK } from 'jose';
+import type { Db, Executor } from '../storage/db.ts';
+import { authorityKeys } from '../storage/schema.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface SigningKey {
+  kid: string;
+  key: CryptoKey;
+}
+
+interface CachedKeys {
+  loadedAt: number;
+  signing: SigningKey | null;
+  encryption: (SigningKey & { publicJwk: PublicEcJwk }) | null;
+  jwks: Jwks;
+}
+
+// Instances share keys through the database; a short cache keeps key loading off the hot
+// path while a rotation made by another instance is picked up within this many ms.
+// Retired keys stay published, so tokens signed during that window still verify.
+const CACHE_MS = 15_000;
+
+const sealContext = (authorityId: string, kid: string) => `authority-key:${authorityId}:${kid}`;
+
+export class AuthorityKeyring {
+  private readonly cache = new Map<string, CachedKeys>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  /** Creates a key pair and stores it sealed; used when an authority is created and on rotation. */
+  async createKey(executor: Executor, authorityId: string, use: 'sig' | 'enc', status: 'next' | 'active'): Promise<string> {
+    const pair = await generateEcKeyPair(use);
+    await executor.insert(authorityKeys).values({
+      authorityId,
+      kid: pair.kid,
+      use,
+      status,
+      publicJwk: { ...pair.publicJwk, kid: pair.kid, use, alg: use === 'sig' ? SIGNING_ALG : KEY_AGREEMENT_ALG },
+      privateJwkSealed: this.secrets.seal(Buffer.from(JSON.stringify(pair.privateJwk)), sealContext(authorityId, pair.kid)),
+      activatedAt: status === 'active' ? new Date() : null,
+    });
+    this.cache.delete(authorityId);
+    return pair.kid;
+  }
+
+  async signingKey(authorityId: string): Promise<SigningKey> {
+    const keys = await this.load(authorityId);
+    if (!keys.signing) throw new Error(`authority ${authorityId} has no active signing key`);
+    return keys.signing;
+  }
+
+  async encryptionKey(authorityId: string): Promise<SigningKey & { publicJwk: PublicEcJwk }> {
+    const keys = await this.load(authorityId);
+    if (!keys.encryption) throw new Error(`authority ${authorityId} has no active encryption key`);
+    return keys.encryption;
+  }
+
+  /** The published keys: next, active and retired (revoked keys are withdrawn). */
+  async jwks(authorityId: string): Promise<Jwks> {
+    return (await this.load(authorityId)).jwks;
+  }
+
+  invalidate(authorityId: string): void {
+    this.cache.delete(authorityId);
+  }
+
+  private async load(authorityId: string): Promise<CachedKeys> {
+    const cached = this.cache.get(authorityId);
+    if (cached && Date.now() - cached.loadedAt < CACHE_MS) return cached;
+    const rows = await this.db
+      .select()
+      .from(authorityKeys)
+      .where(and(eq(authorityKeys.authorityId, authorityId), inArray(authorityKeys.status, ['next', 'active', 'retired'])))
+      .orderBy(sql`${authorityKeys.createdAt} desc`);
+    const open = async (row: (typeof rows)[number], alg: typeof SIGNING_ALG | typeof KEY_AGREEMENT_ALG) => {
+      const jwk = JSON.parse(this.secrets.open(row.privateJwkSealed, sealContext(authorityId, row.kid)).toString('utf8')) as JWK;
+      return { kid: row.kid, key: await importEcKey(jwk, alg), publicJwk: row.publicJwk as unknown as PublicEcJwk };
+    };
+    const activeSig = rows.find((r) => r.use === 'sig' && r.status === 'active');
+    const activeEnc = rows.find((r) => r.use === 'enc' && r.status === 'active');
+    const entry: CachedKeys = {
+      loadedAt: Date.now(),
+      signing: activeSig ? await open(activeSig, SIGNING_ALG) : null,
+      encryption: activeEnc ? await open(activeEnc, KEY_AGREEMENT_ALG) : null,
+      jwks: { keys: rows.map((r) => r.publicJwk as unknown as PublicEcJwk) },
+    };
+    this.cache.set(authorityId, entry);
+    return entry;
+  }
+}

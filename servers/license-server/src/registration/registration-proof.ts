@@ -1,0 +1,50 @@
+import type { Request } from 'express';
+import {
+  deviceProofClaimsSchema,
+  jwkThumbprint,
+  publicEcJwkSchema,
+  TOKEN_TYPES,
+  TesseraProblem,
+  verifyJws,
+  type PublicEcJwk,
+} from '@tessera/protocol';
+import type { AuthorityRef } from '../authorities/authority-directory.ts';
+import type { AppContext } from '../context.ts';
+import { deviceProofNonces } from '../storage/schema.ts';
+import { checkProofBinding, nonceExpiry, readProofHeader } from './device-proof-strategy.ts';
+
+/**
+ * Proof of possession at registration: the device has no client ID yet, so its proof carries
+ * the public key itself (`jwk` header) and must be signed by the key it asks to register.
+ * Returns the key's RFC 7638 thumbprint.
+ */
+export async function verifyRegistrationProof(req: Request, authority: AuthorityRef, publicKey: PublicEcJwk, ctx: AppContext): Promise<string> {
+  const token = readProofHeader(req);
+  const thumbprint = await jwkThumbprint(publicKey);
+  const { payload } = await verifyJws(token, {
+    typ: TOKEN_TYPES.deviceProof,
+    schema: deviceProofClaimsSchema,
+    problem: 'proof_invalid',
+    resolveKey: async (header) => {
+      const jwk = publicEcJwkSchema.safeParse(header.jwk);
+      if (!jwk.success) throw new TesseraProblem('proof_invalid', 'a registration proof must carry the public P-256 key it is signed with as its jwk header');
+      if ((await jwkThumbprint(jwk.data)) !== thumbprint) throw new TesseraProblem('proof_invalid', 'the proof is not signed with the publicKey being registered');
+      // SDKs sign with a JWK whose kid is its thumbprint; anything else (a client ID) means the wrong kind of proof.
+      if (header.kid !== undefined && header.kid !== thumbprint) throw new TesseraProblem('proof_invalid', 'a registration proof carries no client ID as kid');
+      return jwk.data;
+    },
+  });
+  checkProofBinding(payload, req, ctx);
+  await consumeProofNonce(ctx, authority.id, payload.jti, payload.iat);
+  return thumbprint;
+}
+
+/** One-time use, shared by every instance through the database. */
+async function consumeProofNonce(ctx: AppContext, authorityId: string, jti: string, iat: number): Promise<void> {
+  const inserted = await ctx.db
+    .insert(deviceProofNonces)
+    .values({ authorityId, jti, expiresAt: nonceExpiry(iat, ctx.config.clockSkewSeconds) })
+    .onConflictDoNothing()
+    .returning({ jti: deviceProofNonces.jti });
+  if (inserted.length === 0) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
+}

@@ -1,0 +1,84 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { lt } from 'drizzle-orm';
+import type { Express } from 'express';
+import { pino, type Logger } from 'pino';
+import { AuthorityDirectory } from './authorities/authority-directory.ts';
+import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.ts';
+import { createFileBlobStore } from './contents/blob-store.ts';
+import type { AppContext } from './context.ts';
+import { createApp } from './http/app.ts';
+import { AuthorityKeyring } from './keys/authority-keyring.ts';
+import { createMasterKeySecretBox, loadMasterKey } from './keys/secret-box.ts';
+import { openDatabase, type Database } from './storage/db.ts';
+import { adminSessions, deviceProofNonces, federationNonces } from './storage/schema.ts';
+
+export interface TesseraServer {
+  ctx: AppContext;
+  app: Express;
+  /** Starts listening on the configured host/port; resolves with the bound URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  logger?: Logger;
+  /** An already opened database (tests share one across app instances). */
+  database?: Database;
+}
+
+/** Opens storage (migrating it), loads keys and builds the app. */
+export async function createTesseraServer(input: ServerConfigInput | ServerConfig, options: CreateServerOptions = {}): Promise<TesseraServer> {
+  const config = parseConfig(input);
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tessera-license-server' } });
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize }));
+  const secrets = createMasterKeySecretBox(await loadMasterKey(config.masterKey, config.dataDir, logger));
+  const ctx: AppContext = {
+    config,
+    db: database.db,
+    engine: database.engine,
+    secrets,
+    logger,
+    blobs: createFileBlobStore(path.join(config.dataDir, 'packages')),
+    keyring: new AuthorityKeyring(database.db, secrets),
+    authorities: new AuthorityDirectory(database.db, config.publicUrl),
+  };
+  const app = createApp(ctx);
+  const timers: NodeJS.Timeout[] = [];
+  if (config.backgroundJobs) {
+    const sweep = () => {
+      const now = new Date();
+      Promise.all([
+        ctx.db.delete(deviceProofNonces).where(lt(deviceProofNonces.expiresAt, now)),
+        ctx.db.delete(federationNonces).where(lt(federationNonces.expiresAt, now)),
+        ctx.db.delete(adminSessions).where(lt(adminSessions.expiresAt, now)),
+      ]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
+    };
+    timers.push(setInterval(sweep, 60_000).unref());
+  }
+  let http: Server | undefined;
+  return {
+    ctx,
+    app,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        http = createHttpServer(app);
+        // Multi-GiB uploads on slow links outlast Node's 5-minute default; idle sockets still time out.
+        http.requestTimeout = 6 * 3600 * 1000;
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => {
+          const { port } = http!.address() as AddressInfo;
+          resolve(`http://${config.host}:${port}`);
+        });
+      }),
+    async close() {
+      for (const t of timers) clearInterval(t);
+      if (http) {
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http!.close(() => resolve()));
+      }
+      if (!options.database) await database.close();
+    },
+  };
+}
