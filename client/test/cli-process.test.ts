@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { Device } from '../src/index.ts';
+import { FakeNetwork, type FakeAuthority } from './support/fake-authority.ts';
+import { serveFakeNetwork } from './support/http-server.ts';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'tessera-device.js');
+
+let workdir: string;
+let network: FakeNetwork;
+let store: FakeAuthority;
+let issuer: string;
+let close: () => Promise<void>;
+
+before(async () => {
+  workdir = await mkdtemp(join(tmpdir(), 'tessera-bin-test-'));
+  network = new FakeNetwork();
+  const served = await serveFakeNetwork(network);
+  close = served.close;
+  issuer = `${served.base}/t/store`;
+  store = await network.addAuthority(issuer);
+  store.addUser('alice', 'alice-password');
+});
+
+after(async () => {
+  await close();
+  await rm(workdir, { recursive: true, force: true });
+});
+
+function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // From another directory: the binary must not depend on the caller's working directory.
+    execFile(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { ...process.env, TESSERA_DEVICE_HOME: join(workdir, 'home') } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the tessera-device binary over HTTP', () => {
+  it('registers, acquires and plays through real HTTP requests', async () => {
+    const registered = await run('--json', 'register', '--authority', issuer, '--username', 'alice', '--password', 'alice-password');
+    assert.equal(registered.code, 0, registered.stderr);
+    assert.equal(JSON.parse(registered.stdout).authority, issuer);
+
+    const entry = await store.addContent('Flamenco Sketches', randomBytes(50_000));
+    const acquired = await run('acquire', entry.id);
+    assert.equal(acquired.code, 0, acquired.stderr);
+    assert.match(acquired.stdout, /Downloaded "Flamenco Sketches"/);
+
+    const out = join(workdir, 'flamenco.out');
+    const played = await run('play', entry.id, '--out', out);
+    assert.equal(played.code, 0, played.stderr);
+    assert.deepEqual(await readFile(out), store.contents.get(entry.id)!.plaintext);
+  });
+
+  it('fails with exit code 1 and one line on stderr', async () => {
+    const refused = await run('play', 'cnt_nosuchcontent00000000', '--out', join(workdir, 'x.out'));
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr.trim().split('\n').length, 1);
+    assert.match(refused.stderr, /^error: .*\(license_missing\)$/m);
+  });
+
+  it('resumes a download cut by the server', async () => {
+    const device = await Device.open(join(workdir, 'resume-home'));
+    await device.register({ authority: issuer, username: 'alice', password: 'alice-password' });
+    const entry = await store.addContent('Resumable', randomBytes(300_000));
+    store.cutNextDownloadAt = 100_000;
+    await assert.rejects(device.download(entry.id), { code: 'network_error' });
+    const kept = (await stat(device.store.partialPackagePath(entry.id))).size;
+    assert.ok(kept > 0 && kept <= 100_000, `kept ${kept} bytes`);
+    const result = await device.download(entry.id);
+    assert.equal(result.resumedFrom, kept);
+    assert.equal((await stat(device.store.packagePath(entry.id))).size, entry.packageSize);
+  });
+});
