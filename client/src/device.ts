@@ -19,6 +19,7 @@ import {
   licenseStatusSchema,
   moveAckResponseSchema,
   moveResponseSchema,
+  type MoveResponse,
   openBundlePackageStream,
   PackageIntegrityError,
   publicPart,
@@ -27,6 +28,7 @@ import {
   registerDeviceResponseSchema,
   rightsSchema,
   TesseraProblem,
+  isProblemCode,
   TOKEN_TYPES,
   unwrapContentKey,
   verifyJws,
@@ -160,6 +162,8 @@ export interface MoveInput {
   toAuthority?: string;
   /** Where to write the bundle (package + copy certificate) for the destination. */
   bundle: string;
+  /** How long to wait for a cross-authority move the destination has not answered yet, ms (default 60 s). */
+  waitMs?: number;
 }
 
 export interface MoveResult {
@@ -596,16 +600,25 @@ export class Device {
         schema: moveResponseSchema,
         auth: this.#auth(),
       });
-      charged = response.charged;
+      // Across authorities the destination may not answer at once: the source authority keeps
+      // the license reserved and retries on its own; the device waits for the outcome.
+      const settled = response.state === 'reserved' ? await this.#awaitMove(response.moveId, input.waitMs ?? 60_000) : response;
+      if (settled.state === 'aborted' || !settled.certificate) {
+        const refusal = settled.refusal;
+        const detail = `the move of ${contentId} was refused${refusal ? `: ${refusal.detail}` : ''}; this device keeps its license`;
+        throw refusal && isProblemCode(refusal.code) ? new TesseraProblem(refusal.code, detail) : new DeviceError('move_refused', detail);
+      }
+      const response_ = settled;
+      charged = response_.charged;
       move = {
-        moveId: response.moveId,
+        moveId: response_.moveId,
         contentId,
         licenseId: license.licenseId,
         destination,
-        certificate: response.certificate,
+        certificate: response_.certificate!,
         state: 'issued',
         bundle: null,
-        createdAt: response.createdAt,
+        createdAt: response_.createdAt,
         updatedAt: this.#isoNow(),
       };
       // From here the authority holds the license as moved: keep the certificate first of all.
@@ -664,6 +677,19 @@ export class Device {
       certificateVerified: destinationKeys !== null,
       resumed: pending !== undefined,
     };
+  }
+
+  /** Polls a pending move until the source authority settles it, or gives up after `waitMs`. */
+  async #awaitMove(moveId: string, waitMs: number): Promise<MoveResponse> {
+    const deadline = Date.now() + waitMs;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
+      const move = await this.#http_().request({ method: 'GET', path: `/moves/${encodeURIComponent(moveId)}`, schema: moveResponseSchema, auth: this.#auth() });
+      if (move.state !== 'reserved') return move;
+      if (Date.now() + delay > deadline) {
+        throw new DeviceError('move_pending', `the destination authority has not answered yet; the move ${moveId} stays reserved and the server keeps retrying — run the same move command again later`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   /**

@@ -20,6 +20,8 @@ export type DeviceErrorCode =
   | 'package_integrity'
   | 'bundle_invalid'
   | 'move_pending'
+  /** The destination authority refused a cross-authority move. */
+  | 'move_refused'
   | 'network_error'
   | 'unexpected_response'
   | 'store_corrupt';

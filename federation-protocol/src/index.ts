@@ -7,6 +7,7 @@ export * from './device-proof.ts';
 export * from './api/common.ts';
 export * from './api/device.ts';
 export * from './api/admin.ts';
+export * from './federation.ts';
 export * from './routes.ts';
 export * from './openapi.ts';
 export * from './package-format.ts';

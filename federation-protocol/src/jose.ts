@@ -28,6 +28,7 @@ export const TOKEN_TYPES = {
   deviceProof: 'tessera-proof+jwt',
   federationEnvelope: 'tessera-fed+jwt',
   entityConfiguration: 'tessera-entity+jwt',
+  linkAssertion: 'tessera-link+jwt',
 } as const;
 export type TokenType = (typeof TOKEN_TYPES)[keyof typeof TOKEN_TYPES];
 

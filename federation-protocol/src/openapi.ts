@@ -30,6 +30,7 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
       if (body === null) responses[status] = { description: 'No content' };
       else if (body === 'binary') responses[status] = { description: 'Bytes', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } };
       else if (body === 'text/csv') responses[status] = { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } };
+      else if (typeof body === 'string') responses[status] = { description: 'A compact JWS', content: { [body]: { schema: { type: 'string', contentMediaType: body } } } };
       else responses[status] = { description: 'OK', content: { 'application/json': { schema: stripDollarSchema(toSchema(body as z.ZodType, 'output')) } } };
     }
     const codes = [...new Set<keyof typeof problemCatalogue>([...spec.problems, 'invalid_request', 'malformed_request'])];

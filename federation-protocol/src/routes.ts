@@ -2,9 +2,12 @@ import { z } from 'zod';
 import * as admin from './api/admin.ts';
 import { authorityParamsSchema } from './api/common.ts';
 import * as device from './api/device.ts';
+import * as fed from './federation.ts';
 import { jwksSchema } from './jose.ts';
 import type { ProblemCode } from './problems.ts';
 
+/** A response that is a compact JWS of its own media type (entity configuration, federation envelope). */
+export type JwsMediaType = `application/${string}+jwt`;
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** How a route authenticates its caller. */
 export type RouteAuth = 'none' | 'device' | 'admin';
@@ -28,7 +31,7 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** A non-JSON request body (e.g. an upload), by media type. */
   rawBody?: string;
-  responses: Partial<Record<200 | 201 | 204 | 206, z.ZodType | null | 'binary' | 'text/csv'>>;
+  responses: Partial<Record<200 | 201 | 202 | 204 | 206, z.ZodType | null | 'binary' | 'text/csv' | JwsMediaType>>;
   problems: ProblemCode[];
 }
 
@@ -39,6 +42,8 @@ const r = <const S extends RouteSpec>(spec: S): S => spec;
 
 export const routes = {
   // ---------------- public, per authority ----------------
+  entityConfiguration: r({ operationId: 'getEntityConfiguration', method: 'get', path: '/t/:authority/.well-known/tessera-authority', summary: "The authority's entity configuration: a JWS signed by the authority (SPEC §10.2)", tag: 'Authority', auth: 'none', params: authorityParamsSchema, responses: { 200: 'application/tessera-entity+jwt' }, problems: ['authority_unknown'] }),
+  federation: r({ operationId: 'federate', method: 'post', path: '/t/:authority/federation', summary: 'Receive a federation envelope from a peer authority and answer with one (SPEC §10.4)', tag: 'Federation', auth: 'none', params: authorityParamsSchema, rawBody: 'application/tessera-fed+jwt', responses: { 200: 'application/tessera-fed+jwt' }, problems: ['authority_unknown', 'envelope_invalid', 'envelope_expired', 'envelope_replayed', 'envelope_misaddressed', 'peer_untrusted', 'unsupported_version', 'unsupported_message', 'unsupported_media_type', 'payload_too_large'] }),
   jwks: r({ operationId: 'getJwks', method: 'get', path: '/t/:authority/jwks.json', summary: "The authority's public keys (signing and encryption)", tag: 'Authority', auth: 'none', params: authorityParamsSchema, responses: { 200: jwksSchema }, problems: ['authority_unknown'] }),
 
   // ---------------- device API ----------------
@@ -52,7 +57,12 @@ export const routes = {
   issueLicense: r({ operationId: 'issueLicense', method: 'post', path: '/t/:authority/licenses', summary: 'Obtain a license: the sale (claims 1, 6, 7)', tag: 'Licenses', auth: 'device', params: authorityParamsSchema, body: device.licenseRequestSchema, responses: { 200: device.licenseResponseSchema, 201: device.licenseResponseSchema }, problems: [...deviceProblems, 'content_unknown', 'content_unavailable', 'price_missing'] }),
   listDeviceLicenses: r({ operationId: 'listDeviceLicenses', method: 'get', path: '/t/:authority/licenses', summary: 'Licenses held by the calling device', tag: 'Licenses', auth: 'device', params: authorityParamsSchema, responses: { 200: device.deviceLicenseListSchema }, problems: deviceProblems }),
   licenseStatus: r({ operationId: 'getLicenseStatus', method: 'get', path: '/t/:authority/licenses/:licenseId', summary: 'The state of one of the calling device’s licenses', tag: 'Licenses', auth: 'device', params: device.licenseIdParamsSchema, responses: { 200: device.licenseStatusSchema }, problems: [...deviceProblems, 'license_unknown'] }),
-  requestMove: r({ operationId: 'requestMove', method: 'post', path: '/t/:authority/moves', summary: 'Obtain a copy certificate to move a license to another device of the same user (claims 2, 4, 13)', tag: 'Moves', auth: 'device', params: authorityParamsSchema, body: device.moveRequestSchema, responses: { 201: device.moveResponseSchema }, problems: [...deviceProblems, 'license_unknown', 'license_not_active', 'move_destination_unknown', 'move_destination_revoked', 'move_destination_not_owned', 'move_destination_is_source', 'move_destination_already_licensed', 'price_missing'] }),
+  requestMove: r({ operationId: 'requestMove', method: 'post', path: '/t/:authority/moves', summary: 'Obtain a copy certificate to move a license to another device of the same user (claims 2, 4, 13)', tag: 'Moves', auth: 'device', params: authorityParamsSchema, body: device.moveRequestSchema, responses: { 201: device.moveResponseSchema, 202: device.moveResponseSchema }, problems: [...deviceProblems, 'license_unknown', 'account_not_linked', 'peer_unknown', 'peer_suspended', 'content_conflict', 'license_not_active', 'move_destination_unknown', 'move_destination_revoked', 'move_destination_not_owned', 'move_destination_is_source', 'move_destination_already_licensed', 'price_missing'] }),
+  getDeviceMove: r({ operationId: 'getDeviceMove', method: 'get', path: '/t/:authority/moves/:moveId', summary: 'A move the calling device asked for: its state and, once completed, the certificate', tag: 'Moves', auth: 'device', params: device.moveIdParamsSchema, responses: { 200: device.moveResponseSchema }, problems: [...deviceProblems, 'move_unknown'] }),
+  createLinkAssertion: r({ operationId: 'createLinkAssertion', method: 'post', path: '/t/:authority/account-links/assertions', summary: "A link assertion vouching for the calling device's user, addressed to a peer authority", tag: 'Account links', auth: 'device', params: authorityParamsSchema, body: fed.linkAssertionRequestSchema, responses: { 201: fed.linkAssertionResponseSchema }, problems: [...deviceProblems, 'peer_unknown', 'peer_suspended'] }),
+  presentLinkAssertion: r({ operationId: 'presentLinkAssertion', method: 'post', path: '/t/:authority/account-links', summary: "Link the calling device's user to the peer account a link assertion vouches for", tag: 'Account links', auth: 'device', params: authorityParamsSchema, body: fed.presentLinkRequestSchema, responses: { 200: fed.accountLinkSchema, 201: fed.accountLinkSchema }, problems: [...deviceProblems, 'link_assertion_invalid', 'peer_untrusted', 'peer_suspended', 'conflict'] }),
+  listAccountLinks: r({ operationId: 'listAccountLinks', method: 'get', path: '/t/:authority/account-links', summary: "The calling device's user's links to peer accounts", tag: 'Account links', auth: 'device', params: authorityParamsSchema, responses: { 200: fed.accountLinkListSchema }, problems: deviceProblems }),
+  deleteAccountLink: r({ operationId: 'deleteAccountLink', method: 'delete', path: '/t/:authority/account-links/:linkId', summary: 'Unlink a peer account', tag: 'Account links', auth: 'device', params: fed.linkIdParamsSchema, responses: { 204: null }, problems: [...deviceProblems, 'link_unknown'] }),
   acknowledgeMove: r({ operationId: 'acknowledgeMove', method: 'post', path: '/t/:authority/moves/:moveId/ack', summary: 'The destination device acknowledges it received the content', tag: 'Moves', auth: 'device', params: device.moveIdParamsSchema, responses: { 200: device.moveAckResponseSchema }, problems: [...deviceProblems, 'move_unknown'] }),
 
   // ---------------- admin API ----------------
@@ -100,6 +110,21 @@ export const routes = {
   exportInvoices: r({ operationId: 'exportInvoices', method: 'get', path: '/admin/authorities/:authority/invoices.csv', summary: 'Invoices as CSV', tag: 'Billing', auth: 'admin', minRole: 'billing', params: authorityParamsSchema, query: admin.invoiceListQuerySchema.omit({ limit: true, cursor: true }), responses: { 200: 'text/csv' }, problems: adminProblems }),
 
   listKeys: r({ operationId: 'listKeys', method: 'get', path: '/admin/authorities/:authority/keys', summary: "The authority's keys with thumbprints and status", tag: 'Keys', auth: 'admin', minRole: 'viewer', params: authorityParamsSchema, responses: { 200: admin.authorityKeyListSchema }, problems: adminProblems }),
+  rotateKeys: r({ operationId: 'rotateKeys', method: 'post', path: '/admin/authorities/:authority/keys/rotate', summary: 'Rotate: the next key becomes active, the active one retired, a fresh next key is published', tag: 'Keys', auth: 'admin', minRole: 'owner', params: authorityParamsSchema, body: admin.rotateKeysRequestSchema, responses: { 200: admin.authorityKeyListSchema }, problems: adminProblems }),
+  retireKey: r({ operationId: 'retireKey', method: 'post', path: '/admin/authorities/:authority/keys/:kid/retire', summary: 'Retire a key: it stays published for verification but no longer signs', tag: 'Keys', auth: 'admin', minRole: 'owner', params: admin.keyParamsSchema, responses: { 200: admin.authorityKeySchema }, problems: [...adminProblems, 'key_unknown', 'key_state_invalid'] }),
+  revokeKey: r({ operationId: 'revokeKey', method: 'post', path: '/admin/authorities/:authority/keys/:kid/revoke', summary: 'Revoke a retired key: it is withdrawn from the key set', tag: 'Keys', auth: 'admin', minRole: 'owner', params: admin.keyParamsSchema, responses: { 200: admin.authorityKeySchema }, problems: [...adminProblems, 'key_unknown', 'key_state_invalid'] }),
+
+  listPeers: r({ operationId: 'listPeers', method: 'get', path: '/admin/authorities/:authority/peers', summary: 'Peer authorities', tag: 'Peers', auth: 'admin', minRole: 'viewer', params: authorityParamsSchema, responses: { 200: fed.peerListSchema }, problems: adminProblems }),
+  discoverPeer: r({ operationId: 'discoverPeer', method: 'get', path: '/admin/authorities/:authority/peers/discover', summary: "Fetch an authority's entity configuration and show the thumbprint to compare out of band", tag: 'Peers', auth: 'admin', minRole: 'admin', params: authorityParamsSchema, query: fed.discoverPeerQuerySchema, responses: { 200: fed.discoveredPeerSchema }, problems: [...adminProblems, 'peer_unreachable'] }),
+  addPeer: r({ operationId: 'addPeer', method: 'post', path: '/admin/authorities/:authority/peers', summary: 'Peer with an authority, pinning the thumbprint of its entity configuration key', tag: 'Peers', auth: 'admin', minRole: 'admin', params: authorityParamsSchema, body: fed.addPeerRequestSchema, responses: { 201: fed.peerSchema }, problems: [...adminProblems, 'peer_exists', 'peer_unreachable', 'peer_thumbprint_mismatch'] }),
+  getPeer: r({ operationId: 'getPeer', method: 'get', path: '/admin/authorities/:authority/peers/:peerId', summary: 'One peer', tag: 'Peers', auth: 'admin', minRole: 'viewer', params: fed.peerParamsSchema, responses: { 200: fed.peerSchema }, problems: [...adminProblems, 'peer_unknown'] }),
+  suspendPeer: r({ operationId: 'suspendPeer', method: 'post', path: '/admin/authorities/:authority/peers/:peerId/suspend', summary: 'Suspend a peer: its envelopes are refused and no move goes to it', tag: 'Peers', auth: 'admin', minRole: 'admin', params: fed.peerParamsSchema, responses: { 200: fed.peerSchema }, problems: [...adminProblems, 'peer_unknown'] }),
+  resumePeer: r({ operationId: 'resumePeer', method: 'post', path: '/admin/authorities/:authority/peers/:peerId/resume', summary: 'Resume a suspended peer', tag: 'Peers', auth: 'admin', minRole: 'admin', params: fed.peerParamsSchema, responses: { 200: fed.peerSchema }, problems: [...adminProblems, 'peer_unknown'] }),
+  refreshPeer: r({ operationId: 'refreshPeer', method: 'post', path: '/admin/authorities/:authority/peers/:peerId/refresh', summary: "Refetch the peer's entity configuration; new keys are accepted only when signed by a trusted key", tag: 'Peers', auth: 'admin', minRole: 'admin', params: fed.peerParamsSchema, responses: { 200: fed.peerSchema }, problems: [...adminProblems, 'peer_unknown', 'peer_unreachable', 'peer_key_untrusted'] }),
+
+  getSettlement: r({ operationId: 'getSettlement', method: 'get', path: '/admin/authorities/:authority/settlement', summary: 'What this authority and each peer owe each other for cross-authority certificates, per month', tag: 'Billing', auth: 'admin', minRole: 'billing', params: authorityParamsSchema, query: fed.settlementQuerySchema, responses: { 200: fed.settlementSchema }, problems: adminProblems }),
+  exportSettlement: r({ operationId: 'exportSettlement', method: 'get', path: '/admin/authorities/:authority/settlement.csv', summary: 'The cross-authority certificates of a month, per peer, as CSV', tag: 'Billing', auth: 'admin', minRole: 'billing', params: authorityParamsSchema, query: fed.settlementQuerySchema, responses: { 200: 'text/csv' }, problems: adminProblems }),
+
   listAudit: r({ operationId: 'listAudit', method: 'get', path: '/admin/authorities/:authority/audit', summary: 'The append-only audit log of admin actions', tag: 'Audit', auth: 'admin', minRole: 'viewer', params: authorityParamsSchema, query: admin.auditQuerySchema, responses: { 200: admin.auditListSchema }, problems: adminProblems }),
   getStats: r({ operationId: 'getStats', method: 'get', path: '/admin/authorities/:authority/stats', summary: 'Overview numbers and daily series', tag: 'Overview', auth: 'admin', minRole: 'viewer', params: authorityParamsSchema, query: admin.statsQuerySchema, responses: { 200: admin.statsSchema }, problems: adminProblems }),
 } satisfies Record<string, RouteSpec>;

@@ -237,7 +237,8 @@ export const updatePricesRequestSchema = z
   })
   .strict();
 
-export const ledgerKindSchema = z.enum(['license', 'move', 'federation_fee']);
+/** `federation_fee`: booked against a peer for a certificate signed on its behalf; `peer_fee`: what a peer booked against us. */
+export const ledgerKindSchema = z.enum(['license', 'move', 'federation_fee', 'peer_fee']);
 export const ledgerEntrySchema = z
   .object({
     id: idSchema,
@@ -299,6 +300,9 @@ export const authorityKeySchema = z
   })
   .strict();
 export const authorityKeyListSchema = z.object({ items: z.array(authorityKeySchema) }).strict();
+export const keyParamsSchema = authorityParamsSchema.extend({ kid: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }).strict();
+/** Which key sets to rotate; both by default. */
+export const rotateKeysRequestSchema = z.object({ use: z.enum(['sig', 'enc', 'both']).default('both') }).strict();
 
 // ---- audit ----
 export const auditEntrySchema = z

@@ -160,9 +160,16 @@ export const moveResponseSchema = z
     state: moveStateSchema,
     contentId: idSchema,
     source: z.object({ authority: issuerUrlSchema, clientId: idSchema, licenseId: idSchema }).strict(),
-    destination: z.object({ authority: issuerUrlSchema, clientId: idSchema, licenseId: idSchema }).strict(),
-    /** The copy certificate, a compact JWS (`tessera-copy-cert+jwt`) carrying the destination's license. */
-    certificate: compactJwsSchema,
+    /** `licenseId` is null until the destination authority has signed. */
+    destination: z.object({ authority: issuerUrlSchema, clientId: idSchema, licenseId: idSchema.nullable() }).strict(),
+    /**
+     * The copy certificate, a compact JWS (`tessera-copy-cert+jwt`) carrying the destination's
+     * license; null while a cross-authority move waits for the destination authority's answer
+     * (state `reserved`, HTTP 202) and when it was refused (state `aborted`).
+     */
+    certificate: compactJwsSchema.nullable(),
+    /** Why an aborted move was refused. */
+    refusal: z.object({ code: z.string(), detail: z.string() }).strict().nullable().optional(),
     charged: moneySchema.nullable(),
     createdAt: isoDateTime,
   })

@@ -5,7 +5,7 @@ import { ledgerEntries, users } from '../storage/schema.ts';
 import { periodBounds } from './period.ts';
 
 export interface LedgerFilter {
-  kind?: 'license' | 'move' | 'federation_fee' | undefined;
+  kind?: 'license' | 'move' | 'federation_fee' | 'peer_fee' | undefined;
   userId?: string | undefined;
   period?: string | undefined;
   invoiceId?: string | undefined;

@@ -131,6 +131,12 @@ export const contents = pgTable(
     /** The 32-byte content key, sealed under the master key. */
     contentKeySealed: text('content_key_sealed').notNull(),
     status: text('status', { enum: ['available', 'withdrawn'] }).notNull().default('available'),
+    /**
+     * Null for this authority's own contents. For a content that arrived by a cross-authority
+     * move, the issuer of the authority that published it: no package is stored here, only
+     * the sealed key, so the destination can license it and move it on.
+     */
+    originIssuer: text('origin_issuer'),
     licensePrice: integer('license_price'),
     movePrice: integer('move_price'),
     createdAt: now('created_at'),
@@ -213,6 +219,14 @@ export const moves = pgTable(
     signedBy: text('signed_by'),
     /** SHA-256 of the request that created the move: a retry must carry the same payload. */
     requestDigest: text('request_digest'),
+    /** At the source of a cross-authority move: what is sent to the destination (without the content key, re-wrapped per attempt). */
+    request: jsonb('request').$type<Record<string, unknown>>(),
+    /** Why the move was aborted: the destination's signed refusal. */
+    refusalCode: text('refusal_code'),
+    refusalDetail: text('refusal_detail'),
+    /** What the move was billed to the user, once completed. */
+    chargedAmount: integer('charged_amount'),
+    chargedCurrency: text('charged_currency'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: ts('next_attempt_at'),
     lastError: text('last_error'),
@@ -222,6 +236,8 @@ export const moves = pgTable(
   (t) => [
     primaryKey({ columns: [t.authorityId, t.id] }),
     index('moves_state').on(t.authorityId, t.state),
+    // The recovery loop's queue: reserved moves of every authority, by when to try next.
+    index('moves_pending').on(t.nextAttemptAt).where(sql`state = 'reserved'`),
     index('moves_user').on(t.authorityId, t.userId),
   ],
 );
@@ -281,7 +297,8 @@ export const ledgerEntries = pgTable(
   {
     authorityId: text('authority_id').notNull(),
     id: text('id').notNull(),
-    kind: text('kind', { enum: ['license', 'move', 'federation_fee'] }).notNull(),
+    /** `federation_fee`: we signed a certificate for a peer (it owes us); `peer_fee`: a peer signed one for us (we owe it). */
+    kind: text('kind', { enum: ['license', 'move', 'federation_fee', 'peer_fee'] }).notNull(),
     userId: text('user_id'),
     counterparty: text('counterparty'),
     contentId: text('content_id').notNull(),
@@ -299,7 +316,7 @@ export const ledgerEntries = pgTable(
     foreignKey({ columns: [t.authorityId, t.invoiceId], foreignColumns: [invoices.authorityId, invoices.id] }),
     // One charge per supplied license and one per move: a retry can never bill twice.
     uniqueIndex('ledger_one_license_charge').on(t.authorityId, t.licenseId).where(sql`kind = 'license'`),
-    uniqueIndex('ledger_one_move_charge').on(t.authorityId, t.moveId, t.kind).where(sql`kind in ('move', 'federation_fee')`),
+    uniqueIndex('ledger_one_move_charge').on(t.authorityId, t.moveId, t.kind).where(sql`kind in ('move', 'federation_fee', 'peer_fee')`),
     index('ledger_created').on(t.authorityId, t.createdAt),
     index('ledger_user').on(t.authorityId, t.userId),
   ],
@@ -313,6 +330,9 @@ export const peers = pgTable(
     issuer: text('issuer').notNull(),
     name: text('name'),
     pinnedThumbprint: text('pinned_thumbprint').notNull(),
+    operator: text('operator'),
+    /** The peer's entity configuration as last accepted (its `exp` says when to refetch). */
+    configExpiresAt: ts('config_expires_at'),
     jwks: jsonb('jwks').$type<{ keys: StoredJwk[] }>(),
     status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
     lastContactAt: ts('last_contact_at'),
