@@ -40,6 +40,11 @@ export const entityConfigurationClaimsSchema = z
     operator: z.string().max(200).nullable(),
     /** Every published key: `next` (announced ahead of use), `active` and `retired` ones. */
     jwks: jwksSchema,
+    /**
+     * The kids of the keys in use now: `sig` signs tokens and this configuration, `enc` is the key
+     * peers wrap content keys to. The others in `jwks` are announced (`next`) or still verify (`retired`).
+     */
+    activeKeys: z.object({ sig: z.string().min(1).max(64), enc: z.string().min(1).max(64) }).strict(),
     endpoints: z
       .object({
         federation: z.url(),
