@@ -199,6 +199,10 @@ export const accountLinkSchema = z
 export type AccountLink = z.infer<typeof accountLinkSchema>;
 export const accountLinkListSchema = z.object({ items: z.array(accountLinkSchema) }).strict();
 export const linkIdParamsSchema = z.object({ authority: z.string().min(2).max(40), linkId: idSchema }).strict();
+/** Admin: an operator links a user to a peer account (e.g. after checking identity out of band). */
+export const adminLinkRequestSchema = z.object({ peerUser: z.string().min(3).max(600) }).strict();
+export const userLinkParamsSchema = z.object({ authority: z.string().min(2).max(40), userId: idSchema }).strict();
+export const userLinkIdParamsSchema = userLinkParamsSchema.extend({ linkId: idSchema }).strict();
 
 // ---------------------------------------------------------------------------------------------
 // Admin API: peers and settlement

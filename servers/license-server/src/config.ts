@@ -26,8 +26,12 @@ export const serverConfigSchema = z.object({
   maxUploadBytes: z.number().int().default(16 * 1024 ** 3),
   pgPoolSize: z.number().int().min(1).max(200).default(20),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Background jobs (nonce clean-up); tests may switch them off. */
+  /** Background jobs (nonce clean-up, move recovery, peer refresh); tests may switch them off. */
   backgroundJobs: z.boolean().default(true),
+  /** How long a peer may take to answer a federation call before it counts as unanswered, ms. */
+  peerTimeoutMs: z.number().int().min(100).default(10_000),
+  /** How often the recovery loop looks for cross-authority moves waiting for an answer, ms. */
+  moveRecoveryIntervalMs: z.number().int().min(50).default(2_000),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
@@ -48,6 +52,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     masterKey: env.TESSERA_MASTER_KEY || undefined,
     secureCookies: env.NODE_ENV === 'production',
     logLevel: (env.TESSERA_LOG_LEVEL as ServerConfig['logLevel']) ?? 'info',
+    ...(env.TESSERA_PEER_TIMEOUT_MS ? { peerTimeoutMs: Number(env.TESSERA_PEER_TIMEOUT_MS) } : {}),
+    ...(env.TESSERA_MOVE_RECOVERY_INTERVAL_MS ? { moveRecoveryIntervalMs: Number(env.TESSERA_MOVE_RECOVERY_INTERVAL_MS) } : {}),
     ...overrides,
   });
 }

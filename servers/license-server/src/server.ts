@@ -12,6 +12,8 @@ import { createApp } from './http/app.ts';
 import { AuthorityKeyring } from './keys/authority-keyring.ts';
 import { createMasterKeySecretBox, loadMasterKey } from './keys/secret-box.ts';
 import { openDatabase, type Database } from './storage/db.ts';
+import { recoverReservedMoves } from './moves/cross-authority-move.ts';
+import { refreshExpiredPeers } from './federation/peers.ts';
 import { adminSessions, deviceProofNonces, federationNonces } from './storage/schema.ts';
 
 export interface TesseraServer {
@@ -56,6 +58,21 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
       ]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
     };
     timers.push(setInterval(sweep, 60_000).unref());
+    // The move recovery loop: reserved cross-authority moves are asked again until they end,
+    // also after a restart of this server or of the peer (the queue is the moves table).
+    let recovering = false;
+    const recover = () => {
+      if (recovering) return;
+      recovering = true;
+      recoverReservedMoves(ctx)
+        .then(() => refreshExpiredPeers(ctx))
+        .catch((err) => logger.warn({ err }, 'move recovery pass failed'))
+        .finally(() => {
+          recovering = false;
+        });
+    };
+    timers.push(setInterval(recover, config.moveRecoveryIntervalMs).unref());
+    setImmediate(recover);
   }
   let http: Server | undefined;
   return {

@@ -3,13 +3,15 @@ import { newId, TesseraProblem, type Money } from '@tessera/protocol';
 import type { Executor } from '../storage/db.ts';
 import { authorities, contents, ledgerEntries, prices } from '../storage/schema.ts';
 
-export type ChargeKind = 'license' | 'move' | 'federation_fee';
+export type PriceKind = 'license' | 'move' | 'federation_fee';
+/** What a ledger entry records: a priced supply, or a peer's fee this authority owes (`peer_fee`). */
+export type ChargeKind = PriceKind | 'peer_fee';
 
 /**
  * The price of one supply: the content's own override when it has one, else the
  * authority's price list. A supply with no price at all is refused rather than given away.
  */
-export function resolvePrice(kind: ChargeKind, input: { override: number | null; listed: number | null; currency: string }): Money {
+export function resolvePrice(kind: PriceKind, input: { override: number | null; listed: number | null; currency: string }): Money {
   const amount = input.override ?? input.listed;
   if (amount === null) {
     throw new TesseraProblem('price_missing', `no ${kind.replace('_', ' ')} price is set for this content or in the price list`);
@@ -18,7 +20,7 @@ export function resolvePrice(kind: ChargeKind, input: { override: number | null;
 }
 
 /** Reads what a supply costs now, in the caller's transaction (one query). */
-export async function effectivePrice(executor: Executor, authorityId: string, kind: ChargeKind, contentId: string | null): Promise<Money> {
+export async function effectivePrice(executor: Executor, authorityId: string, kind: PriceKind, contentId: string | null): Promise<Money> {
   const [row] = await executor
     .select({ currency: authorities.currency, listed: prices.amount, licensePrice: contents.licensePrice, movePrice: contents.movePrice })
     .from(authorities)
@@ -30,7 +32,7 @@ export async function effectivePrice(executor: Executor, authorityId: string, ki
 }
 
 /** Federation fees have no per-content override: they are what peers owe each other. */
-export const priceOverride = (kind: ChargeKind, content: { licensePrice: number | null; movePrice: number | null }): number | null =>
+export const priceOverride = (kind: PriceKind, content: { licensePrice: number | null; movePrice: number | null }): number | null =>
   kind === 'license' ? content.licensePrice : kind === 'move' ? content.movePrice : null;
 
 export interface NewCharge {

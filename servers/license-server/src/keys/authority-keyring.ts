@@ -65,6 +65,21 @@ export class AuthorityKeyring {
     return (await this.load(authorityId)).jwks;
   }
 
+  /**
+   * The private encryption key with this kid, if it is still published (next, active or retired):
+   * a peer may wrap a content key to any key it saw in our entity configuration, so a rotation
+   * in between never makes a move fail.
+   */
+  async decryptionKey(authorityId: string, kid: string): Promise<CryptoKey | null> {
+    const [row] = await this.db
+      .select()
+      .from(authorityKeys)
+      .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid), eq(authorityKeys.use, 'enc'), inArray(authorityKeys.status, ['next', 'active', 'retired'])));
+    if (!row) return null;
+    const jwk = JSON.parse(this.secrets.open(row.privateJwkSealed, sealContext(authorityId, row.kid)).toString('utf8')) as JWK;
+    return importEcKey(jwk, KEY_AGREEMENT_ALG);
+  }
+
   invalidate(authorityId: string): void {
     this.cache.delete(authorityId);
   }

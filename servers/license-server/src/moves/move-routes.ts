@@ -3,10 +3,28 @@ import type { RouteModule } from '../http/app.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { findAdminMove, listAdminMoves } from './move-queries.ts';
 import { acknowledgeMove, requestMove } from './request-move.ts';
+import { requestCrossAuthorityMove, toMoveResponse } from './cross-authority-move.ts';
+import { moves } from '../storage/schema.ts';
+import { and, eq, or } from 'drizzle-orm';
 
 export const registerMoveRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.requestMove, async ({ authority, device, body }) => {
-    return created(await requestMove(ctx, { authority, clientId: device.clientId, userId: device.userId }, body));
+    const source = { authority, clientId: device.clientId, userId: device.userId };
+    const destinationIssuer = body.destination.authority?.replace(/\/+$/, '') ?? authority.issuer;
+    if (destinationIssuer === authority.issuer) return created(await requestMove(ctx, source, body));
+    const { move, refusal } = await requestCrossAuthorityMove(ctx, source, body, destinationIssuer);
+    if (refusal) throw refusal;
+    // Unanswered yet: the move is reserved, the server keeps asking; the device polls GET /moves/{id}.
+    return move.state === 'reserved' ? { status: 202 as const, body: toMoveResponse(move) } : created(toMoveResponse(move));
+  });
+
+  bindRoute(router, ctx, guards, routes.getDeviceMove, async ({ authority, device, params }) => {
+    const [move] = await ctx.db
+      .select()
+      .from(moves)
+      .where(and(eq(moves.authorityId, authority.id), eq(moves.id, params.moveId), or(and(eq(moves.srcIssuer, authority.issuer), eq(moves.srcClientId, device.clientId)), and(eq(moves.dstIssuer, authority.issuer), eq(moves.dstClientId, device.clientId)))));
+    if (!move) throw new TesseraProblem('move_unknown', `no move ${params.moveId} of device ${device.clientId}`);
+    return ok(toMoveResponse(move));
   });
 
   bindRoute(router, ctx, guards, routes.acknowledgeMove, async ({ authority, device, params }) => {

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import {
+  decodeJwsUnverified,
+  LINK_ASSERTION_MAX_LIFETIME_SECONDS,
+  linkAssertionClaimsSchema,
+  newId,
+  parseUserGlobalId,
+  routes,
+  signJws,
+  TesseraProblem,
+  TOKEN_TYPES,
+  userGlobalId,
+  verifyJws,
+  type AccountLink,
+} from '@tessera/protocol';
+import type { AuthorityRef } from '../authorities/authority-directory.ts';
+import type { AppContext } from '../context.ts';
+import type { RouteModule } from '../http/app.ts';
+import { bindRoute, created, noContent, ok } from '../http/route.ts';
+import { isUniqueViolation } from '../storage/db-errors.ts';
+import { accountLinks, users } from '../storage/schema.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { activePeer, findPeerByIssuer, trustedKeysOf } from './peers.ts';
+
+/*
+ * Account linking (DESIGN §7): the person signed in at A asks A for a link assertion addressed
+ * to B; signed in at B, they present it; B records that its user and `<user>@A` are one person.
+ * Devices at B of that user then count as the person's for moves from A. A link is recorded on
+ * the side where it is presented, so a person who moves both ways links both ways.
+ */
+
+type LinkRow = typeof accountLinks.$inferSelect;
+
+const toLink = (row: LinkRow): AccountLink => ({
+  linkId: row.id,
+  peerIssuer: row.peerIssuer,
+  peerUser: userGlobalId(row.peerUserId, row.peerIssuer),
+  createdAt: row.createdAt.toISOString(),
+});
+
+/** Signs a short-lived assertion that `userId` is signed in at this authority, for `audience` only. */
+export async function createLinkAssertion(ctx: AppContext, authority: AuthorityRef, userId: string, audience: string): Promise<{ assertion: string; expiresAt: string }> {
+  await activePeer(ctx.db, authority, audience.replace(/\/+$/, ''));
+  const key = await ctx.keyring.signingKey(authority.id);
+  const iat = Math.floor(Date.now() / 1000);
+  const exp = iat + LINK_ASSERTION_MAX_LIFETIME_SECONDS;
+  const claims = linkAssertionClaimsSchema.parse({ iss: authority.issuer, aud: audience.replace(/\/+$/, ''), sub: userGlobalId(userId, authority.issuer), iat, exp, jti: randomBytes(18).toString('base64url') });
+  return { assertion: await signJws(claims, { typ: TOKEN_TYPES.linkAssertion, key: key.key, kid: key.kid }), expiresAt: new Date(exp * 1000).toISOString() };
+}
+
+/**
+ * Verifies an assertion from a peer (signature with the peer's pinned keys, audience, time,
+ * one-time use) and links the presenting user to the account it vouches for. Presenting the
+ * same link again answers the existing link; an account already linked to another user here
+ * is a conflict, never silently moved.
+ */
+export async function presentLinkAssertion(ctx: AppContext, authority: AuthorityRef, userId: string, assertion: string): Promise<{ link: AccountLink; created: boolean }> {
+  let issuer = '';
+  try {
+    const iss = decodeJwsUnverified(assertion).payload.iss;
+    issuer = typeof iss === 'string' ? iss : '';
+  } catch {
+    throw new TesseraProblem('link_assertion_invalid', 'the assertion is not a compact JWS');
+  }
+  const peer = await findPeerByIssuer(ctx.db, authority.id, issuer);
+  if (!peer) throw new TesseraProblem('peer_untrusted', `${issuer || 'the issuer of the assertion'} is not a peer of ${authority.issuer}`);
+  if (peer.status !== 'active') throw new TesseraProblem('peer_suspended', `the peer ${issuer} is suspended at ${authority.issuer}`);
+  const { payload } = await verifyJws(assertion, {
+    typ: TOKEN_TYPES.linkAssertion,
+    schema: linkAssertionClaimsSchema,
+    problem: 'link_assertion_invalid',
+    resolveKey: (h) => trustedKeysOf(peer).keys.find((k) => k.kid === h.kid && (k.use === undefined || k.use === 'sig')) ?? null,
+  });
+  if (payload.aud !== authority.issuer) throw new TesseraProblem('link_assertion_invalid', `the assertion is addressed to ${payload.aud}, not ${authority.issuer}`);
+  const now = Math.floor(Date.now() / 1000);
+  if (payload.exp + ctx.config.clockSkewSeconds <= now) throw new TesseraProblem('link_assertion_invalid', 'the assertion has expired; ask for a new one');
+  const peerUser = parseUserGlobalId(payload.sub);
+  if (!peerUser || peerUser.issuer !== peer.issuer) throw new TesseraProblem('link_assertion_invalid', `the assertion's subject ${payload.sub} is not an account of ${peer.issuer}`);
+
+  return ctx.db.transaction(async (tx) => {
+    // One-time: the same store as envelopes, so every instance refuses a replay.
+    const fresh = (await tx.execute(sql`
+      insert into federation_nonces (authority_id, issuer, jti, expires_at)
+      values (${authority.id}, ${peer.issuer}, ${`link:${payload.jti}`}, ${new Date((payload.exp + ctx.config.clockSkewSeconds) * 1000)})
+      on conflict do nothing returning 1`)) as unknown as { rows: unknown[] };
+    if (fresh.rows.length === 0) throw new TesseraProblem('link_assertion_invalid', 'the assertion was already used; ask for a new one');
+    const [existing] = await tx
+      .select()
+      .from(accountLinks)
+      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.peerIssuer, peer.issuer), eq(accountLinks.peerUserId, peerUser.userId)));
+    if (existing) {
+      if (existing.userId !== userId) throw new TesseraProblem('conflict', `${payload.sub} is already linked to another account at ${authority.issuer}`);
+      return { link: toLink(existing), created: false };
+    }
+    try {
+      const [row] = await tx.insert(accountLinks).values({ authorityId: authority.id, id: newId('link'), userId, peerIssuer: peer.issuer, peerUserId: peerUser.userId }).returning();
+      return { link: toLink(row!), created: true };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new TesseraProblem('conflict', `${payload.sub} was just linked by another request`);
+      throw error;
+    }
+  });
+}
+
+/**
+ * An operator links a user to a peer account directly (identity checked out of band; the demo
+ * seed does this). Audited. Linking the same pair again answers the existing link.
+ */
+export async function linkAccountsByOperator(ctx: AppContext, authority: AuthorityRef, actor: string, userId: string, peerUser: string): Promise<{ link: AccountLink; created: boolean }> {
+  const parsed = parseUserGlobalId(peerUser);
+  if (!parsed) throw new TesseraProblem('invalid_request', `${peerUser} is not a global user ID (<userId>@<issuer URL>)`);
+  await activePeer(ctx.db, authority, parsed.issuer);
+  return ctx.db.transaction(async (tx) => {
+    const [user] = await tx.select({ id: users.id }).from(users).where(and(eq(users.authorityId, authority.id), eq(users.id, userId)));
+    if (!user) throw new TesseraProblem('not_found', `no user ${userId}`);
+    const [existing] = await tx
+      .select()
+      .from(accountLinks)
+      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.peerIssuer, parsed.issuer), eq(accountLinks.peerUserId, parsed.userId)));
+    if (existing) {
+      if (existing.userId !== userId) throw new TesseraProblem('conflict', `${peerUser} is already linked to another account`);
+      return { link: toLink(existing), created: false };
+    }
+    const [row] = await tx.insert(accountLinks).values({ authorityId: authority.id, id: newId('link'), userId, peerIssuer: parsed.issuer, peerUserId: parsed.userId }).returning();
+    await recordAudit(tx, { authorityId: authority.id, actor, action: 'user.linked', target: userId, details: { peerUser } });
+    return { link: toLink(row!), created: true };
+  });
+}
+
+export const registerAccountLinkRoutes: RouteModule = (router, ctx, guards) => {
+  bindRoute(router, ctx, guards, routes.createLinkAssertion, async ({ authority, device, body }) => {
+    return created(await createLinkAssertion(ctx, authority, device.userId, body.audience));
+  });
+
+  bindRoute(router, ctx, guards, routes.presentLinkAssertion, async ({ authority, device, body }) => {
+    const { link, created: isNew } = await presentLinkAssertion(ctx, authority, device.userId, body.assertion);
+    return isNew ? created(link) : ok(link);
+  });
+
+  bindRoute(router, ctx, guards, routes.listAccountLinks, async ({ authority, device }) => {
+    const rows = await ctx.db
+      .select()
+      .from(accountLinks)
+      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.userId, device.userId)))
+      .orderBy(asc(accountLinks.createdAt));
+    return ok({ items: rows.map(toLink) });
+  });
+
+  bindRoute(router, ctx, guards, routes.listUserLinks, async ({ authority, params }) => {
+    const rows = await ctx.db
+      .select()
+      .from(accountLinks)
+      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.userId, params.userId)))
+      .orderBy(asc(accountLinks.createdAt));
+    return ok({ items: rows.map(toLink) });
+  });
+
+  bindRoute(router, ctx, guards, routes.createUserLink, async ({ authority, admin, params, body }) => {
+    const { link, created: isNew } = await linkAccountsByOperator(ctx, authority, admin.email, params.userId, body.peerUser);
+    return isNew ? created(link) : ok(link);
+  });
+
+  bindRoute(router, ctx, guards, routes.deleteUserLink, async ({ authority, admin, params }) => {
+    await ctx.db.transaction(async (tx) => {
+      const deleted = await tx
+        .delete(accountLinks)
+        .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.id, params.linkId), eq(accountLinks.userId, params.userId)))
+        .returning({ id: accountLinks.id, peerIssuer: accountLinks.peerIssuer, peerUserId: accountLinks.peerUserId });
+      if (!deleted.length) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of user ${params.userId}`);
+      await recordAudit(tx, { authorityId: authority.id, actor: admin.email, action: 'user.unlinked', target: params.userId, details: { peerUser: userGlobalId(deleted[0]!.peerUserId, deleted[0]!.peerIssuer) } });
+    });
+    return noContent();
+  });
+
+  bindRoute(router, ctx, guards, routes.deleteAccountLink, async ({ authority, device, params }) => {
+    const deleted = await ctx.db
+      .delete(accountLinks)
+      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.id, params.linkId), eq(accountLinks.userId, device.userId)))
+      .returning({ id: accountLinks.id });
+    if (!deleted.length) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of this user`);
+    return noContent();
+  });
+};
