@@ -44,6 +44,31 @@ export const auroraDemo: DemoAuthoritySpec = {
   ],
 };
 
+export const borealisDemo: DemoAuthoritySpec = {
+  slug: 'borealis',
+  name: 'Borealis Books',
+  operator: 'Borealis Books AS',
+  currency: 'EUR',
+  prices: { license: 349, move: 149, federationFee: 25 },
+  admin: { email: 'admin@borealis.test', password: 'tessera-admin' },
+  users: [
+    { username: 'alice', password: 'wonderland', displayName: 'Alice Liddell' },
+    { username: 'bob', password: 'builder', displayName: 'Bob Builder' },
+  ],
+  contents: [
+    {
+      id: 'cnt_polar-night-poems',
+      title: 'Polar Night Poems',
+      description: 'Three short poems: readable after `tessera-device play`.',
+      mediaType: 'text/plain',
+      size: 0,
+      text: 'I. The sun forgot us in November.\nII. The snow remembers every step.\nIII. Light is a rumour from the south.\n',
+    },
+  ],
+};
+
+export const demoSpecs: Record<string, DemoAuthoritySpec> = { aurora: auroraDemo, borealis: borealisDemo };
+
 function generated(size: number): Readable {
   let left = size;
   return new Readable({

@@ -3,8 +3,15 @@ import { asc, eq } from 'drizzle-orm';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import { authorityKeys } from '../storage/schema.ts';
+import { signEntityConfiguration } from './entity-configuration.ts';
 
 export const registerKeyRoutes: RouteModule = (router, ctx, guards) => {
+  bindRoute(router, ctx, guards, routes.entityConfiguration, async ({ authority, res }) => {
+    // Short: peers refetch on an unknown kid anyway, and a rotation should reach them soon.
+    res.status(200).set('Cache-Control', 'public, max-age=60').type('application/tessera-entity+jwt').send(await signEntityConfiguration(ctx, authority));
+    return 'handled';
+  });
+
   bindRoute(router, ctx, guards, routes.jwks, async ({ authority, res }) => {
     // Verifiers refetch on an unknown kid, so a short max-age is enough for rotations.
     res.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=60');

@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import {
   clientCertificateClaimsSchema,
-  decodeJwsUnverified,
   parseUserGlobalId,
   TesseraProblem,
   TOKEN_TYPES,
@@ -60,7 +59,7 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
   if (!destination.linked) throw new TesseraProblem('account_not_linked', `the owner of device ${destination.id} has not linked their account to ${request.user}`);
   if (destination.status !== 'active') throw new TesseraProblem('move_destination_revoked', `device ${destination.id} has been revoked`);
 
-  const encKid = decodeJwsUnverified(request.contentKey).header.kid;
+  const encKid = jweKid(request.contentKey);
   const decryptionKey = typeof encKid === 'string' ? await ctx.keyring.decryptionKey(authority.id, encKid) : null;
   if (!decryptionKey) throw new TesseraProblem('invalid_request', `the content key is wrapped to ${String(encKid)}, which is not a published encryption key of ${authority.issuer}`);
   const contentKey = await unwrapContentKey(request.contentKey, decryptionKey);
@@ -120,6 +119,15 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
     throw error;
   }
   return { moveId: request.moveId, certificate: signed.certificate, destinationLicenseId: signed.destinationLicense.id, fee };
+}
+
+/** The `kid` of a JWE's protected header: which of our encryption keys the sender wrapped to. */
+function jweKid(jwe: string): unknown {
+  try {
+    return (JSON.parse(Buffer.from(jwe.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The answer already given for this move ID, or null when there is none yet. */

@@ -1,0 +1,36 @@
+import { and, eq } from 'drizzle-orm';
+import {
+  ENTITY_CONFIGURATION_TTL_SECONDS,
+  FEDERATION_ENDPOINT_PATH,
+  entityConfigurationClaimsSchema,
+  signJws,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  TOKEN_TYPES,
+} from '@tessera/protocol';
+import type { AuthorityRef } from '../authorities/authority-directory.ts';
+import type { AppContext } from '../context.ts';
+import { authorities } from '../storage/schema.ts';
+
+/**
+ * The authority's entity configuration (DESIGN §3): who it is, where its endpoints are and
+ * every key it publishes, signed by its active signing key (kid = RFC 7638 thumbprint). Peers
+ * pin that thumbprint when they add the authority and follow rotations through `next` keys.
+ */
+export async function signEntityConfiguration(ctx: AppContext, authority: AuthorityRef): Promise<string> {
+  const [row] = await ctx.db.select({ name: authorities.name, operator: authorities.operator }).from(authorities).where(and(eq(authorities.id, authority.id)));
+  const [signing, encryption, jwks] = await Promise.all([ctx.keyring.signingKey(authority.id), ctx.keyring.encryptionKey(authority.id), ctx.keyring.jwks(authority.id)]);
+  const iat = Math.floor(Date.now() / 1000);
+  const claims = entityConfigurationClaimsSchema.parse({
+    iss: authority.issuer,
+    sub: authority.issuer,
+    iat,
+    exp: iat + ENTITY_CONFIGURATION_TTL_SECONDS,
+    name: row?.name ?? authority.slug,
+    operator: row?.operator ?? null,
+    jwks,
+    activeKeys: { sig: signing.kid, enc: encryption.kid },
+    endpoints: { federation: `${authority.issuer}${FEDERATION_ENDPOINT_PATH}`, jwks: `${authority.issuer}/jwks.json`, devices: `${authority.issuer}/devices` },
+    versions: [...SUPPORTED_PROTOCOL_VERSIONS],
+  });
+  return signJws(claims, { typ: TOKEN_TYPES.entityConfiguration, key: signing.key, kid: signing.kid });
+}
