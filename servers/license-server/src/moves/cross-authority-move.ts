@@ -24,6 +24,7 @@ import { openContentKey } from '../licenses/license-token.ts';
 import type { Tx } from '../storage/db.ts';
 import { authorities, clients, contents, licenses, moves, prices } from '../storage/schema.ts';
 import { appendMoveEvents, setLicenseState, type MoveRow } from './move-queries.ts';
+import { crashPoint } from '../testing/crash-points.ts';
 import { reserveLicenseForMove, type MoveSource } from './request-move.ts';
 
 /*
@@ -136,6 +137,7 @@ export async function requestCrossAuthorityMove(ctx: AppContext, source: MoveSou
     await appendMoveEvents(tx, authority.id, moveId, [{ state: 'reserved', note: `source license reserved; asking ${peer.issuer}` }]);
     return move!;
   });
+  crashPoint('source.after-reserve');
   return attemptCrossAuthorityMove(ctx, authority, reserved, peer);
 }
 
@@ -165,6 +167,7 @@ export async function attemptCrossAuthorityMove(ctx: AppContext, authority: Auth
     if (error instanceof PeerUnanswered) return { move: await postpone(ctx, authority, move, `${error.code}: ${error.message}`), refusal: null };
     throw error;
   }
+  crashPoint('source.after-answer');
   if (answer.kind === 'refused') {
     const refusal = new TesseraProblem(answer.problem.code, `${peer.issuer} refused the move: ${answer.problem.detail}`);
     return { move: await abortMove(ctx, authority, move.id, refusal), refusal };

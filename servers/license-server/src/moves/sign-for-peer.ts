@@ -20,6 +20,7 @@ import { accountLinks, clients, contents, ledgerEntries, moves } from '../storag
 import { issueCopyCertificate, signCopyCertificate } from './copy-certificate.ts';
 import { requestDigest } from './cross-authority-move.ts';
 import { appendMoveEvents } from './move-queries.ts';
+import { crashPoint } from '../testing/crash-points.ts';
 
 /**
  * Step 3 of a cross-authority move, at the destination authority B: the source authority A
@@ -28,6 +29,7 @@ import { appendMoveEvents } from './move-queries.ts';
  * what it answered the first time; asked with another request under that ID, it refuses.
  */
 export async function signCopyCertificateForPeer(ctx: AppContext, authority: AuthorityRef, peer: PeerRow, request: CopyCertificateRequest): Promise<CopyCertificateResponse> {
+  crashPoint('destination.before-answer');
   const digest = requestDigest(request);
   const previous = await answered(ctx, authority, request.moveId, digest);
   if (previous) return previous;
@@ -118,6 +120,7 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
     }
     throw error;
   }
+  crashPoint('destination.after-commit');
   return { moveId: request.moveId, certificate: signed.certificate, destinationLicenseId: signed.destinationLicense.id, fee };
 }
 
