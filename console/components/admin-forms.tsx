@@ -1,0 +1,77 @@
+'use client';
+import { useRef, type FormEvent } from 'react';
+import type { AdminRole } from '@tessera/protocol';
+import { useCan, useConsole } from './console-context.tsx';
+import { Button, Field, ProblemAlert, inputClass } from './ui.tsx';
+import { useAction } from './use-action.ts';
+
+const ROLES: AdminRole[] = ['owner', 'admin', 'billing', 'viewer'];
+
+export function AddAdminForm() {
+  const { authority } = useConsole();
+  const { run, pending, problem } = useAction();
+  const form = useRef<HTMLFormElement>(null);
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const name = String(f.get('name') ?? '').trim();
+    const password = String(f.get('password') ?? '');
+    void run(
+      'addAdmin',
+      { params: { authority }, body: { email: String(f.get('email') ?? '').trim(), role: f.get('role') as AdminRole, ...(name ? { name } : {}), ...(password ? { password } : {}) } },
+      () => form.current?.reset(),
+    );
+  };
+  return (
+    <form ref={form} onSubmit={submit} className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5" aria-label="Add an administrator">
+      {problem ? <ProblemAlert problem={problem} className="sm:col-span-2 lg:col-span-5" /> : null}
+      <Field label="E-mail" htmlFor="admin-email">
+        <input id="admin-email" name="email" type="email" required className={inputClass} />
+      </Field>
+      <Field label="Name" htmlFor="admin-name">
+        <input id="admin-name" name="name" maxLength={120} className={inputClass} />
+      </Field>
+      <Field label="Password" htmlFor="admin-password" hint="For a new administrator; at least 10 characters.">
+        <input id="admin-password" name="password" type="password" minLength={10} autoComplete="new-password" className={inputClass} aria-describedby="admin-password-hint" />
+      </Field>
+      <Field label="Role" htmlFor="admin-role">
+        <select id="admin-role" name="role" defaultValue="viewer" className={inputClass}>
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </Field>
+      <div className="flex items-start sm:pt-6">
+        <Button type="submit" variant="primary" disabled={pending}>
+          {pending ? 'Adding…' : 'Add administrator'}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+export function AdminRoleSelect({ adminId, email, role }: { adminId: string; email: string; role: AdminRole }) {
+  const { authority } = useConsole();
+  const canChange = useCan('updateAdmin');
+  const { run, pending, problem } = useAction();
+  if (!canChange) return <span>{role}</span>;
+  return (
+    <div>
+      <label htmlFor={`role-${adminId}`} className="sr-only">
+        Role of {email}
+      </label>
+      <select
+        id={`role-${adminId}`}
+        defaultValue={role}
+        disabled={pending}
+        onChange={(e) => void run('updateAdmin', { params: { authority, adminId }, body: { role: e.target.value as AdminRole } })}
+        className={`${inputClass} w-32 py-1`}
+      >
+        {ROLES.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
+      </select>
+      {problem ? <ProblemAlert problem={problem} className="mt-1" /> : null}
+    </div>
+  );
+}
