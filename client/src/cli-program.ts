@@ -101,9 +101,11 @@ export function buildProgram(io: CliIo, deviceOptions: DeviceOptions = {}): Comm
   program
     .command('whoami')
     .description('show this device and its user, as the authority sees them')
+    .option('--id', 'print only the client ID (for scripts: --to "$(tessera-device --home … whoami --id)")')
     .action(
-      withDevice(async (ctx) => {
+      withDevice(async (ctx, options: { id?: boolean }) => {
         const identity = await ctx.device.whoami();
+        if (options.id) return ctx.emit(identity.clientId, () => identity.clientId);
         ctx.emit(identityJson(identity), () =>
           formatPairs([
             ['client', identity.clientId],
@@ -274,6 +276,38 @@ export function buildProgram(io: CliIo, deviceOptions: DeviceOptions = {}): Comm
         const device = await ctx.device.deactivate(clientId);
         const self = clientId === ctx.device.registration.clientId;
         ctx.emit(device, () => `Deactivated device ${device.clientId}${self ? ' (this device: it can no longer talk to its authority)' : ''}.`);
+      }),
+    );
+
+  program
+    .command('link-assertion')
+    .description("get a link assertion for a peer authority: proof that you are signed in here, to present there with 'link'")
+    .requiredOption('--for <issuer URL>', 'the peer authority where you will present it')
+    .action(
+      withDevice(async (ctx, options: { for: string }) => {
+        const result = await ctx.device.linkAssertion(options.for);
+        ctx.emit(result, () => result.assertion);
+      }),
+    );
+
+  program
+    .command('link')
+    .description('link your account here to the account a link assertion from a peer authority vouches for')
+    .argument('<assertion>')
+    .action(
+      withDevice(async (ctx, assertion: string) => {
+        const link = await ctx.device.link(assertion);
+        ctx.emit(link, () => `Linked to ${link.peerUser} (link ${link.linkId}).`);
+      }),
+    );
+
+  program
+    .command('links')
+    .description('list your account links to peer authorities')
+    .action(
+      withDevice(async (ctx) => {
+        const links = await ctx.device.links();
+        ctx.emit(links, () => (links.length ? links.map((l) => `${l.linkId}  ${l.peerUser}  since ${l.createdAt}`).join('\n') : 'No linked accounts.'));
       }),
     );
 

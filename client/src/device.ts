@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 import {
   BUNDLE_MANIFEST_FORMAT,
   BundleFormatError,
+  accountLinkListSchema,
+  accountLinkSchema,
+  linkAssertionResponseSchema,
+  type AccountLink,
   catalogEntrySchema,
   catalogResponseSchema,
   clientCertificateClaimsSchema,
@@ -318,6 +322,23 @@ export class Device {
   async whoami(): Promise<DeviceIdentity> {
     const me = await this.#http_().request({ method: 'GET', path: '/me', schema: whoamiResponseSchema, auth: this.#auth() });
     return { clientId: me.clientId, leafId: me.leafId, authority: me.authority, user: me.user.username, userId: me.user.id, userGlobalId: me.user.globalId, label: me.label };
+  }
+
+  /**
+   * Account linking, step 1 (DESIGN §7): a link assertion from this device's authority that its
+   * user is signed in here, addressed to `audience` (a peer authority's issuer URL).
+   */
+  async linkAssertion(audience: string): Promise<{ assertion: string; expiresAt: string }> {
+    return this.#http_().request({ method: 'POST', path: '/account-links/assertions', body: { audience: normalizeIssuer(audience) }, schema: linkAssertionResponseSchema, auth: this.#auth() });
+  }
+
+  /** Account linking, step 2: presents an assertion from a peer authority here, linking the two accounts. */
+  async link(assertion: string): Promise<AccountLink> {
+    return this.#http_().request({ method: 'POST', path: '/account-links', body: { assertion: assertion.trim() }, schema: accountLinkSchema, auth: this.#auth() });
+  }
+
+  async links(): Promise<AccountLink[]> {
+    return (await this.#http_().request({ method: 'GET', path: '/account-links', schema: accountLinkListSchema, auth: this.#auth() })).items;
   }
 
   async devices(): Promise<DeviceInfo[]> {
