@@ -44,6 +44,10 @@ export const registerContentRoutes: RouteModule = (router, ctx, guards) => {
     await ctx.db.transaction(async (tx) => {
       const current = await lockContent(tx, authority.id, params.contentId);
       if (!current) throw new TesseraProblem('content_unknown', `no content ${params.contentId} in ${authority.slug}`);
+      // A content that arrived by a cross-authority move has no package here: it cannot be offered.
+      if (current.originIssuer && body.status === 'available') {
+        throw new TesseraProblem('content_unavailable', `${params.contentId} was published by ${current.originIssuer}; only its licenses live here, it cannot be offered in this catalogue`);
+      }
       const patch: ContentPatch = {};
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const field of ['title', 'description', 'status', 'licensePrice', 'movePrice'] as const) {
