@@ -7,10 +7,14 @@ import { signIn, signOut } from '@/lib/session.ts';
 
 export type ActionResult<T> = { ok: true; data: T } | { ok: false; problem: Problem };
 
-/** Every admin route that changes something, except the session routes (handled below). */
-const MUTATIONS = new Set<RouteName>(
-  (Object.keys(routes) as RouteName[]).filter((n) => routes[n].method !== 'get' && routes[n].path.startsWith('/admin/') && routes[n].auth === 'admin'),
-);
+/**
+ * Every admin route that changes something, except the session routes (handled below), and the
+ * reads a form needs before it can submit (fetching a peer's thumbprint to compare).
+ */
+const CALLABLE = new Set<RouteName>([
+  ...(Object.keys(routes) as RouteName[]).filter((n) => routes[n].method !== 'get' && routes[n].path.startsWith('/admin/') && routes[n].auth === 'admin'),
+  'discoverPeer',
+]);
 
 /**
  * The one way client components change things: an admin route by its operation ID, called on
@@ -18,7 +22,7 @@ const MUTATIONS = new Set<RouteName>(
  * only passes the server's answer or its problem on.
  */
 export async function perform<N extends AdminRouteName>(serverKey: string, name: N, input: AdminInput<N>): Promise<ActionResult<AdminOutput<N>>> {
-  if (!MUTATIONS.has(name)) return { ok: false, problem: { status: 400, code: 'invalid_request', title: `${String(name)} is not an admin action` } };
+  if (!CALLABLE.has(name)) return { ok: false, problem: { status: 400, code: 'invalid_request', title: `${String(name)} is not an admin action` } };
   try {
     return { ok: true, data: await callAdmin(serverKey, name, input) };
   } catch (error) {

@@ -1,0 +1,76 @@
+import type { Metadata } from 'next';
+import { ActionButton } from '@/components/action-button.tsx';
+import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { load } from '@/lib/admin-api.ts';
+import { formatDateTime, formatMoney } from '@/lib/format.ts';
+
+export const metadata: Metadata = { title: 'Invoice' };
+
+export default async function InvoicePage({ params }: { params: Promise<{ server: string; authority: string; invoiceId: string }> }) {
+  const { server, authority, invoiceId } = await params;
+  const invoice = await load(server, 'getInvoice', { params: { authority, invoiceId } });
+  if (!invoice.ok) return <ProblemAlert problem={invoice.problem} />;
+  const i = invoice.data;
+  const base = `/${server}/${authority}`;
+  return (
+    <>
+      <PageHeader
+        title={`Invoice ${i.number}`}
+        description={`${i.username}, ${i.period}`}
+        actions={
+          i.status === 'issued' ? (
+            <>
+              <ActionButton name="updateInvoice" input={{ params: { authority, invoiceId }, body: { status: 'paid' } }} size="md" variant="primary">
+                Mark paid
+              </ActionButton>
+              <ActionButton
+                name="updateInvoice"
+                input={{ params: { authority, invoiceId }, body: { status: 'void' } }}
+                size="md"
+                variant="danger"
+                confirm={{ title: `Void invoice ${i.number}?`, body: 'A void invoice stays on record but is no longer owed.', confirmLabel: 'Void invoice' }}
+              >
+                Void
+              </ActionButton>
+            </>
+          ) : null
+        }
+      />
+      <div className="space-y-6">
+        <Card title="Invoice">
+          <Details
+            items={[
+              ['Status', <Badge key="s">{i.status}</Badge>],
+              ['User', <TextLink key="u" href={`${base}/users/${i.userId}`}>{i.username}</TextLink>],
+              ['Month', i.period],
+              ['Total', formatMoney(i.total, i.currency)],
+              ['Issued', formatDateTime(i.issuedAt)],
+            ]}
+          />
+        </Card>
+        <Table label="Invoice lines">
+          <thead>
+            <tr>
+              <Th>When</Th>
+              <Th>Kind</Th>
+              <Th>Content</Th>
+              <Th className="text-right">Amount</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {i.entries.map((e) => (
+              <tr key={e.id}>
+                <Td>{formatDateTime(e.createdAt)}</Td>
+                <Td>{e.kind}</Td>
+                <Td>
+                  <Mono>{e.contentId}</Mono>
+                </Td>
+                <Td className="text-right tabular-nums">{formatMoney(e.amount, e.currency)}</Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,71 @@
+import type { Metadata } from 'next';
+import { BillingTabs } from '@/components/billing-tabs.tsx';
+import { PricesForm } from '@/components/billing-forms.tsx';
+import { IfCan } from '@/components/console-context.tsx';
+import { Card, Details, EmptyState, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { load } from '@/lib/admin-api.ts';
+import { formatMoney } from '@/lib/format.ts';
+
+export const metadata: Metadata = { title: 'Prices' };
+
+export default async function PricesPage({ params }: { params: Promise<{ server: string; authority: string }> }) {
+  const { server, authority } = await params;
+  const prices = await load(server, 'getPrices', { params: { authority } });
+  const base = `/${server}/${authority}`;
+  return (
+    <>
+      <PageHeader title="Billing" description="Prices in integer minor units of the authority’s currency; every supply is booked in the ledger in the same transaction." />
+      <BillingTabs base={base} />
+      {!prices.ok ? (
+        <ProblemAlert problem={prices.problem} />
+      ) : (
+        <div className="space-y-6">
+          <Card title="Price list">
+            <Details
+              items={[
+                ['Currency', prices.data.currency],
+                ['License', formatMoney(prices.data.license, prices.data.currency)],
+                ['Move', formatMoney(prices.data.move, prices.data.currency)],
+                ['Federation fee', formatMoney(prices.data.federationFee, prices.data.currency)],
+              ]}
+            />
+          </Card>
+          <IfCan name="updatePrices">
+            <Card title="Change prices">
+              <PricesForm prices={prices.data} />
+            </Card>
+          </IfCan>
+          <section aria-labelledby="overrides-heading">
+            <h2 id="overrides-heading" className="mb-3 text-lg font-semibold">
+              Per-content prices
+            </h2>
+            {prices.data.overrides.length === 0 ? (
+              <EmptyState title="No content has its own price">Set one on a content’s page.</EmptyState>
+            ) : (
+              <Table label="Per-content prices">
+                <thead>
+                  <tr>
+                    <Th>Content</Th>
+                    <Th>License</Th>
+                    <Th>Move</Th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {prices.data.overrides.map((o) => (
+                    <tr key={o.contentId}>
+                      <Td>
+                        <TextLink href={`${base}/contents/${o.contentId}`}>{o.title}</TextLink>
+                      </Td>
+                      <Td>{o.license === null ? 'default' : formatMoney(o.license, prices.data.currency)}</Td>
+                      <Td>{o.move === null ? 'default' : formatMoney(o.move, prices.data.currency)}</Td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
+            )}
+          </section>
+        </div>
+      )}
+    </>
+  );
+}
