@@ -21,7 +21,7 @@ import { bindRoute, created, noContent, ok } from '../http/route.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
 import { accountLinks, users } from '../storage/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { activePeer, findPeerByIssuer, trustedKeysOf } from './peers.ts';
+import { activePeer, findPeerByIssuer, peerSigningKey } from './peers.ts';
 
 /*
  * Account linking (DESIGN §7): the person signed in at A asks A for a link assertion addressed
@@ -70,7 +70,7 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
     typ: TOKEN_TYPES.linkAssertion,
     schema: linkAssertionClaimsSchema,
     problem: 'link_assertion_invalid',
-    resolveKey: (h) => trustedKeysOf(peer).keys.find((k) => k.kid === h.kid && (k.use === undefined || k.use === 'sig')) ?? null,
+    resolveKey: peerSigningKey(peer),
   });
   if (payload.aud !== authority.issuer) throw new TesseraProblem('link_assertion_invalid', `the assertion is addressed to ${payload.aud}, not ${authority.issuer}`);
   const now = Math.floor(Date.now() / 1000);

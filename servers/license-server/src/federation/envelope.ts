@@ -13,7 +13,7 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import { findPeerByIssuer, refreshPeerKeys, trustedKeysOf, type PeerRow } from './peers.ts';
+import { findPeerByIssuer, refreshPeerKeys, trustedKeysOf, peerSigningKey, type PeerRow } from './peers.ts';
 
 /** Envelopes live one minute: long enough for a slow peer, short enough to bound the replay store. */
 const ENVELOPE_LIFETIME_SECONDS = 60;
@@ -63,7 +63,7 @@ export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, tok
       typ: TOKEN_TYPES.federationEnvelope,
       schema: envelopeClaimsSchema,
       problem: 'envelope_invalid',
-      resolveKey: (header) => trustedKeysOf(p).keys.find((k) => k.kid === header.kid && (k.use === undefined || k.use === 'sig')) ?? null,
+      resolveKey: peerSigningKey(p),
     });
   let claims: EnvelopeClaims;
   try {

@@ -18,6 +18,12 @@ export interface TrustedKeys {
 
 export const trustedKeysOf = (row: PeerRow): TrustedKeys => (row.jwks ?? { keys: [] }) as TrustedKeys;
 
+/** Resolves a JWS header to one of the peer's trusted signing keys (never an encryption key), or null. */
+export const peerSigningKey =
+  (peer: PeerRow) =>
+  (header: { kid?: unknown }): PublicEcJwk | null =>
+    trustedKeysOf(peer).keys.find((k) => k.kid === header.kid && (k.use === undefined || k.use === 'sig')) ?? null;
+
 export function toPeer(row: PeerRow): Peer {
   return {
     id: row.id,

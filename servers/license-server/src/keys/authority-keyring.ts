@@ -10,22 +10,34 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-interface CachedKeys {
-  loadedAt: number;
+export type EncryptionKey = SigningKey & { publicJwk: PublicEcJwk };
+
+/** One consistent view of an authority's keys: the active pair and every published key. */
+export interface AuthorityKeySnapshot {
   signing: SigningKey | null;
-  encryption: (SigningKey & { publicJwk: PublicEcJwk }) | null;
+  encryption: EncryptionKey | null;
   jwks: Jwks;
 }
 
-// Instances share keys through the database; a short cache keeps key loading off the hot
-// path while a rotation made by another instance is picked up within this many ms.
-// Retired keys stay published, so tokens signed during that window still verify.
-const CACHE_MS = 15_000;
+interface CachedKeys extends AuthorityKeySnapshot {
+  loadedAt: number;
+}
+
+/**
+ * Instances share keys through the database; a short cache keeps key loading off the hot
+ * path while a rotation made by another instance (or by the CLI) is picked up within this
+ * many ms. Nothing breaks in that window: the key another instance promotes was already
+ * published as `next`, and the key it retires stays published, so whatever either signs
+ * verifies against either instance's key set.
+ */
+export const KEY_CACHE_MS = 15_000;
 
 const sealContext = (authorityId: string, kid: string) => `authority-key:${authorityId}:${kid}`;
 
 export class AuthorityKeyring {
   private readonly cache = new Map<string, CachedKeys>();
+  /** Bumped by every invalidation, so a load that raced with a key change is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly db: Db,
@@ -44,7 +56,7 @@ export class AuthorityKeyring {
       privateJwkSealed: this.secrets.seal(Buffer.from(JSON.stringify(pair.privateJwk)), sealContext(authorityId, pair.kid)),
       activatedAt: status === 'active' ? new Date() : null,
     });
-    this.cache.delete(authorityId);
+    this.invalidate(authorityId);
     return pair.kid;
   }
 
@@ -54,7 +66,7 @@ export class AuthorityKeyring {
     return keys.signing;
   }
 
-  async encryptionKey(authorityId: string): Promise<SigningKey & { publicJwk: PublicEcJwk }> {
+  async encryptionKey(authorityId: string): Promise<EncryptionKey> {
     const keys = await this.load(authorityId);
     if (!keys.encryption) throw new Error(`authority ${authorityId} has no active encryption key`);
     return keys.encryption;
@@ -63,6 +75,12 @@ export class AuthorityKeyring {
   /** The published keys: next, active and retired (revoked keys are withdrawn). */
   async jwks(authorityId: string): Promise<Jwks> {
     return (await this.load(authorityId)).jwks;
+  }
+
+  /** The active keys and the published set from one load, for a statement that names them together. */
+  async snapshot(authorityId: string): Promise<AuthorityKeySnapshot> {
+    const { signing, encryption, jwks } = await this.load(authorityId);
+    return { signing, encryption, jwks };
   }
 
   /**
@@ -80,13 +98,16 @@ export class AuthorityKeyring {
     return importEcKey(jwk, KEY_AGREEMENT_ALG);
   }
 
+  /** Drops this process's cached keys of an authority; call it after a key change has committed. */
   invalidate(authorityId: string): void {
+    this.generation++;
     this.cache.delete(authorityId);
   }
 
   private async load(authorityId: string): Promise<CachedKeys> {
     const cached = this.cache.get(authorityId);
-    if (cached && Date.now() - cached.loadedAt < CACHE_MS) return cached;
+    if (cached && Date.now() - cached.loadedAt < KEY_CACHE_MS) return cached;
+    const generation = this.generation;
     const rows = await this.db
       .select()
       .from(authorityKeys)
@@ -104,7 +125,7 @@ export class AuthorityKeyring {
       encryption: activeEnc ? await open(activeEnc, KEY_AGREEMENT_ALG) : null,
       jwks: { keys: rows.map((r) => r.publicJwk as unknown as PublicEcJwk) },
     };
-    this.cache.set(authorityId, entry);
+    if (generation === this.generation) this.cache.set(authorityId, entry);
     return entry;
   }
 }

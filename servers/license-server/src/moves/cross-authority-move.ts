@@ -19,7 +19,7 @@ import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import { priceOverride, recordCharge, resolvePrice } from '../billing/charges.ts';
 import type { AppContext } from '../context.ts';
 import { callPeer, PeerUnanswered } from '../federation/federation-client.ts';
-import { activePeer, findPeerByIssuer, trustedKeysOf, type PeerRow } from '../federation/peers.ts';
+import { activePeer, findPeerByIssuer, trustedKeysOf, peerSigningKey, type PeerRow } from '../federation/peers.ts';
 import { openContentKey } from '../licenses/license-token.ts';
 import type { Tx } from '../storage/db.ts';
 import { authorities, clients, contents, licenses, moves, prices } from '../storage/schema.ts';
@@ -193,7 +193,7 @@ async function checkReturnedCertificate(answer: CopyCertificateResponse, move: M
     typ: TOKEN_TYPES.copyCertificate,
     schema: copyCertificateClaimsSchema,
     problem: 'envelope_invalid',
-    resolveKey: (h) => trustedKeysOf(peer).keys.find((k) => k.kid === h.kid && (k.use === undefined || k.use === 'sig')) ?? null,
+    resolveKey: peerSigningKey(peer),
   });
   const ok =
     answer.moveId === move.id &&

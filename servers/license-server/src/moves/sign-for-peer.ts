@@ -14,7 +14,7 @@ import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import { effectivePrice, recordCharge } from '../billing/charges.ts';
 import { contentKeyContext } from '../contents/upload-content.ts';
 import type { AppContext } from '../context.ts';
-import { trustedKeysOf, type PeerRow } from '../federation/peers.ts';
+import { peerSigningKey, type PeerRow } from '../federation/peers.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
 import { accountLinks, clients, contents, ledgerEntries, moves } from '../storage/schema.ts';
 import { issueCopyCertificate, signCopyCertificate } from './copy-certificate.ts';
@@ -41,7 +41,7 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
     typ: TOKEN_TYPES.clientCertificate,
     schema: clientCertificateClaimsSchema,
     problem: 'invalid_request',
-    resolveKey: (h) => trustedKeysOf(peer).keys.find((k) => k.kid === h.kid && (k.use === undefined || k.use === 'sig')) ?? null,
+    resolveKey: peerSigningKey(peer),
   }).then(({ payload }) => {
     if (payload.iss !== peer.issuer || payload.sub !== request.source.clientId || payload.uid !== user.userId) {
       throw new TesseraProblem('invalid_request', 'the source client certificate is not the source device of this user at the caller');
