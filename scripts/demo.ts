@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auroraDemo, borealisDemo, type DemoAuthoritySpec } from '../servers/license-server/src/demo/seed-demo.ts';
+import { ensureConsoleBuild, startConsole } from '../console/launch.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataRoot = path.resolve(process.env.TESSERA_DATA_DIR ?? '.tessera');
@@ -43,6 +44,25 @@ function startServer(spec: DemoAuthoritySpec, port: number): Promise<string> {
       if (children.every((c) => c.exitCode !== null || c === child)) stopAll(1);
     });
   });
+}
+
+/**
+ * The operator console on http://127.0.0.1:3000 (TESSERA_CONSOLE_PORT), over both servers, each
+ * with its own sign-in. Built on first start (about a minute); TESSERA_DEMO_CONSOLE=off skips it.
+ */
+async function startDemoConsole(a: string, b: string): Promise<void> {
+  if (process.env.TESSERA_DEMO_CONSOLE === 'off') return;
+  try {
+    await ensureConsoleBuild({ quiet: true, log: (line) => console.log(line) });
+    const web = await startConsole({
+      port: Number(process.env.TESSERA_CONSOLE_PORT ?? 3000),
+      servers: { a: { url: a, name: 'Aurora server (A)' }, b: { url: b, name: 'Borealis server (B)' } },
+    });
+    children.push(web.child);
+    console.log(`Operator console: ${web.url}  (sign in with the admins above; switch servers in the sidebar)\n`);
+  } catch (error) {
+    console.error(`the console did not start (the license servers keep running): ${(error as Error).message}`);
+  }
 }
 
 /** A signed-in admin API client for one demo server. */
@@ -97,6 +117,7 @@ Tessera demo federation is running.
 
 Try the walkthroughs in README.md with npx tessera-device. Ctrl-C stops both servers.
 `);
+  await startDemoConsole(sides[0]!.url, sides[1]!.url);
 } catch (error) {
   console.error(`demo failed to start: ${(error as Error).message}`);
   stopAll(1);

@@ -113,8 +113,10 @@ export function HorizontalBars({ title, points, empty }: { title: string; points
 }
 
 function DataTable({ caption, headers, rows }: { caption: string; headers: string[]; rows: string[][] }) {
+  // The wrapper is what is visually hidden: a table ignores the 1px width of `sr-only` and would widen the page.
   return (
-    <table className="sr-only">
+    <div className="sr-only">
+    <table>
       <caption>{caption}, days with activity</caption>
       <thead>
         <tr>
@@ -141,5 +143,6 @@ function DataTable({ caption, headers, rows }: { caption: string; headers: strin
         )}
       </tbody>
     </table>
+    </div>
   );
 }

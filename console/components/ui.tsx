@@ -14,7 +14,7 @@ export function PageHeader({ title, description, actions }: { title: string; des
   return (
     <div className="mb-6 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
       <div className="min-w-0">
-        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+        <h1 className="text-2xl font-semibold tracking-tight [overflow-wrap:anywhere] text-slate-900">{title}</h1>
         {description ? <p className="mt-1 text-sm text-slate-600">{description}</p> : null}
       </div>
       {actions ? <div className="flex flex-wrap items-center gap-2">{actions}</div> : null}
@@ -197,5 +197,18 @@ export function Stat({ label, value, hint }: { label: string; value: ReactNode; 
       <dd className="mt-1 text-2xl font-semibold text-slate-900 tabular-nums">{value}</dd>
       {hint ? <dd className="text-xs text-slate-500">{hint}</dd> : null}
     </div>
+  );
+}
+
+/** A detail page that could not be loaded: its heading, the server's problem, and the way back. */
+export function ProblemPage({ title, problem, back }: { title: string; problem: Problem; back: { href: string; label: string } }) {
+  return (
+    <>
+      <PageHeader title={title} />
+      <ProblemAlert problem={problem} />
+      <p className="mt-4 text-sm">
+        <TextLink href={back.href}>← {back.label}</TextLink>
+      </p>
+    </>
   );
 }

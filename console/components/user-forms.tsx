@@ -38,3 +38,25 @@ export function CreateUserForm() {
     </form>
   );
 }
+
+export function CreateLinkForm({ userId }: { userId: string }) {
+  const { authority } = useConsole();
+  const { run, pending, problem } = useAction();
+  const form = useRef<HTMLFormElement>(null);
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const peerUser = String(new FormData(e.currentTarget).get('peerUser') ?? '').trim();
+    void run('createUserLink', { params: { authority, userId }, body: { peerUser } }, () => form.current?.reset());
+  };
+  return (
+    <form ref={form} onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Link to an account at a peer">
+      <Field label="Global ID at the peer" htmlFor="link-peer-user" hint="<user ID>@<peer issuer>, as the peer's console shows it." className="min-w-0 flex-1">
+        <input id="link-peer-user" name="peerUser" required minLength={3} maxLength={600} className={`${inputClass} font-mono`} aria-describedby="link-peer-user-hint" />
+      </Field>
+      <Button type="submit" variant="primary" disabled={pending}>
+        {pending ? 'Linking…' : 'Link account'}
+      </Button>
+      {problem ? <ProblemAlert problem={problem} className="w-full" /> : null}
+    </form>
+  );
+}

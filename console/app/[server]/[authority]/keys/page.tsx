@@ -11,6 +11,8 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
   const { server, authority } = await params;
   const keys = await load(server, 'listKeys', { params: { authority } });
   const rows = keys.ok ? await Promise.all(keys.data.items.map(async (k) => ({ ...k, thumbprint: await jwkThumbprint(k.publicKey) }))) : [];
+  // Tessera's kids are the thumbprints; a column of its own only when some key differs.
+  const showKid = rows.some((k) => k.kid !== k.thumbprint);
   return (
     <>
       <PageHeader
@@ -43,7 +45,7 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
               <Th>Use</Th>
               <Th>Status</Th>
               <Th>Thumbprint (RFC 7638)</Th>
-              <Th className="hidden lg:table-cell">Key ID</Th>
+              {showKid ? <Th className="hidden lg:table-cell">Key ID</Th> : null}
               <Th className="hidden md:table-cell">Created</Th>
               <Th className="hidden md:table-cell">Active since</Th>
               <Th className="hidden md:table-cell">Retired</Th>
@@ -62,9 +64,11 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
                 <Td className="max-w-[18rem]">
                   <Mono>{k.thumbprint}</Mono>
                 </Td>
-                <Td className="hidden max-w-[16rem] lg:table-cell">
-                  <Mono>{k.kid}</Mono>
-                </Td>
+                {showKid ? (
+                  <Td className="hidden max-w-[16rem] lg:table-cell">
+                    <Mono>{k.kid}</Mono>
+                  </Td>
+                ) : null}
                 <Td className="hidden md:table-cell">{formatDateTime(k.createdAt)}</Td>
                 <Td className="hidden md:table-cell">{formatDateTime(k.activatedAt)}</Td>
                 <Td className="hidden md:table-cell">{formatDateTime(k.retiredAt)}</Td>

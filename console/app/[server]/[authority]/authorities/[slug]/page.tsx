@@ -4,7 +4,7 @@ import { AddAdminForm, AdminRoleSelect } from '@/components/admin-forms.tsx';
 import { ActionButton } from '@/components/action-button.tsx';
 import { EditAuthorityForm } from '@/components/authority-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
-import { Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, Th } from '@/components/ui.tsx';
+import { Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, Th, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -15,7 +15,7 @@ export default async function AuthorityPage({ params }: { params: Promise<{ serv
   // Permissions are those of the authority in the URL: edit an authority from within it.
   if (slug !== authority) redirect(`/${server}/${slug}/authorities/${slug}`);
   const [a, admins] = await Promise.all([load(server, 'getAuthority', { params: { authority } }), load(server, 'listAdmins', { params: { authority } })]);
-  if (!a.ok) return <ProblemAlert problem={a.problem} />;
+  if (!a.ok) return <ProblemPage title={'Authority'} problem={a.problem} back={{ href: `/${server}/${authority}/authorities`, label: 'All authorities' }} />;
   return (
     <>
       <PageHeader title={a.data.name} description={<Mono>{a.data.issuer}</Mono>} />

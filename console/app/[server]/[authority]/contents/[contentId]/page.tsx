@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { IfCan } from '@/components/console-context.tsx';
 import { EditContentForm } from '@/components/content-forms.tsx';
-import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
+import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatBytes, formatDateTime, formatMoney } from '@/lib/format.ts';
 
@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: 'Content' };
 export default async function ContentPage({ params }: { params: Promise<{ server: string; authority: string; contentId: string }> }) {
   const { server, authority, contentId } = await params;
   const [content, authorityInfo] = await Promise.all([load(server, 'getAdminContent', { params: { authority, contentId } }), load(server, 'getAuthority', { params: { authority } })]);
-  if (!content.ok) return <ProblemAlert problem={content.problem} />;
+  if (!content.ok) return <ProblemPage title={'Content'} problem={content.problem} back={{ href: `/${server}/${authority}/contents`, label: 'All contents' }} />;
   const c = content.data;
   const currency = authorityInfo.ok ? authorityInfo.data.currency : 'EUR';
   const base = `/${server}/${authority}`;

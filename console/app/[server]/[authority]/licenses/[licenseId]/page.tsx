@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { TokenView } from '@/components/token-view.tsx';
-import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
+import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: 'License' };
 export default async function LicensePage({ params }: { params: Promise<{ server: string; authority: string; licenseId: string }> }) {
   const { server, authority, licenseId } = await params;
   const license = await load(server, 'getLicense', { params: { authority, licenseId } });
-  if (!license.ok) return <ProblemAlert problem={license.problem} />;
+  if (!license.ok) return <ProblemPage title={`License ${licenseId}`} problem={license.problem} back={{ href: `/${server}/${authority}/licenses`, label: 'All licenses' }} />;
   const l = license.data;
   const base = `/${server}/${authority}`;
   const rights = [l.rights.play ? 'play' : 'no play', l.rights.maxPlays ? `${l.rights.maxPlays} plays` : 'unlimited plays', l.rights.notAfter ? `until ${formatDateTime(new Date(l.rights.notAfter * 1000).toISOString())}` : 'no end date'];

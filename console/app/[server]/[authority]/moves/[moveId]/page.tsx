@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { decodeJwsUnverified } from '@tessera/protocol';
 import { TokenView } from '@/components/token-view.tsx';
-import { Badge, Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
+import { Badge, Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -20,7 +20,7 @@ function nestedLicense(certificate: string | null): string | null {
 export default async function MovePage({ params }: { params: Promise<{ server: string; authority: string; moveId: string }> }) {
   const { server, authority, moveId } = await params;
   const [move, authorityInfo] = await Promise.all([load(server, 'getMove', { params: { authority, moveId } }), load(server, 'getAuthority', { params: { authority } })]);
-  if (!move.ok) return <ProblemAlert problem={move.problem} />;
+  if (!move.ok) return <ProblemPage title={`Move ${moveId}`} problem={move.problem} back={{ href: `/${server}/${authority}/moves`, label: 'All moves' }} />;
   const m = move.data;
   const issuer = authorityInfo.ok ? authorityInfo.data.issuer : '';
   const base = `/${server}/${authority}`;

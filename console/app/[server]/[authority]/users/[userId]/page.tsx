@@ -1,8 +1,10 @@
 import type { Metadata } from 'next';
 import { ActionButton } from '@/components/action-button.tsx';
+import { IfCan } from '@/components/console-context.tsx';
+import { CreateLinkForm } from '@/components/user-forms.tsx';
 import { DeviceTable } from '@/components/device-table.tsx';
 import { pageOf, Pagination, type SearchParams } from '@/components/pagination.tsx';
-import { Badge, Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
+import { Badge, Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -12,11 +14,12 @@ export default async function UserPage({ params, searchParams }: { params: Promi
   const { server, authority, userId } = await params;
   const sp = await searchParams;
   const base = `/${server}/${authority}`;
-  const [user, devices] = await Promise.all([
+  const [user, devices, links] = await Promise.all([
     load(server, 'getUser', { params: { authority, userId } }),
     load(server, 'listAdminDevices', { params: { authority }, query: { userId, cursor: pageOf(sp).cursor, limit: 25 } }),
+    load(server, 'listUserLinks', { params: { authority, userId } }),
   ]);
-  if (!user.ok) return <ProblemAlert problem={user.problem} />;
+  if (!user.ok) return <ProblemPage title={'User'} problem={user.problem} back={{ href: `/${server}/${authority}/users`, label: 'All users' }} />;
   const u = user.data;
   return (
     <>
@@ -67,6 +70,58 @@ export default async function UserPage({ params, searchParams }: { params: Promi
               <DeviceTable devices={devices.data.items} authority={authority} base={base} showUser={false} />
               <Pagination basePath={`${base}/users/${userId}`} searchParams={sp} nextCursor={devices.data.nextCursor} label="devices" />
             </>
+          )}
+        </section>
+        <section aria-labelledby="links-heading">
+          <h2 id="links-heading" className="mb-3 text-lg font-semibold text-slate-900">
+            Linked accounts at peers
+          </h2>
+          <IfCan name="createUserLink">
+            <div className="mb-4">
+              <CreateLinkForm userId={userId} />
+            </div>
+          </IfCan>
+          {!links.ok ? (
+            <ProblemAlert problem={links.problem} />
+          ) : links.data.items.length === 0 ? (
+            <EmptyState title="No linked account">Moves to a peer authority need the same person’s account there to be linked.</EmptyState>
+          ) : (
+            <Table label="Linked accounts">
+              <thead>
+                <tr>
+                  <Th>Peer authority</Th>
+                  <Th>Account there</Th>
+                  <Th className="hidden md:table-cell">Linked</Th>
+                  <Th>
+                    <span className="sr-only">Actions</span>
+                  </Th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {links.data.items.map((l) => (
+                  <tr key={l.linkId}>
+                    <Td className="max-w-[16rem]">
+                      <Mono>{l.peerIssuer}</Mono>
+                    </Td>
+                    <Td className="max-w-[20rem]">
+                      <Mono>{l.peerUser}</Mono>
+                    </Td>
+                    <Td className="hidden md:table-cell">{formatDateTime(l.createdAt)}</Td>
+                    <Td className="text-right">
+                      <ActionButton
+                        name="deleteUserLink"
+                        input={{ params: { authority, userId, linkId: l.linkId } }}
+                        variant="danger"
+                        accessibleLabel={`Unlink ${l.peerUser}`}
+                        confirm={{ title: 'Remove this link?', body: 'Moves between these two accounts are refused until they are linked again.', confirmLabel: 'Remove link' }}
+                      >
+                        Unlink
+                      </ActionButton>
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
           )}
         </section>
       </div>

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { ActionButton } from '@/components/action-button.tsx';
-import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
 
@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: 'Invoice' };
 export default async function InvoicePage({ params }: { params: Promise<{ server: string; authority: string; invoiceId: string }> }) {
   const { server, authority, invoiceId } = await params;
   const invoice = await load(server, 'getInvoice', { params: { authority, invoiceId } });
-  if (!invoice.ok) return <ProblemAlert problem={invoice.problem} />;
+  if (!invoice.ok) return <ProblemPage title={'Invoice'} problem={invoice.problem} back={{ href: `/${server}/${authority}/billing/invoices`, label: 'All invoices' }} />;
   const i = invoice.data;
   const base = `/${server}/${authority}`;
   return (
