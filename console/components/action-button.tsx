@@ -77,7 +77,7 @@ export function ActionButton<N extends AdminRouteName>({
           setOpen(false);
           setProblem(null);
         }}
-        className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg bg-white p-0 shadow-xl backdrop:bg-slate-900/50"
+        className="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-lg bg-white p-0 text-left shadow-xl backdrop:bg-slate-900/50"
       >
         {open ? (
           <div className="p-5">

@@ -161,7 +161,7 @@ export function Td({ children, className }: { children?: ReactNode; className?: 
 }
 
 export function TextLink({ className, ...props }: ComponentProps<typeof Link>) {
-  return <Link {...props} className={cx('font-medium text-indigo-700 underline-offset-2 hover:underline', focusRing, 'rounded-sm', className)} />;
+  return <Link {...props} className={cx('font-medium [overflow-wrap:anywhere] text-indigo-700 underline-offset-2 hover:underline', focusRing, 'rounded-sm', className)} />;
 }
 
 export function Mono({ children, className }: { children: ReactNode; className?: string }) {

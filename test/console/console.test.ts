@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +15,12 @@ import { adminApi, chromiumMissing, launchBrowser, newPerson, screenshot, startA
  * The operator console, used in a real browser (Debian's Chromium) against two real license
  * server processes: what the person sees, and what the servers then hold.
  */
+
+// Functions passed to page.evaluate run in the browser; the test package has no DOM types (and
+// must not get them globally: they would change fetch's types for every other test).
+declare const document: any;
+declare const window: any;
+declare const MutationObserver: any;
 
 const OWNER_A = { email: 'owner@aurora.test', password: 'aurora owner password', role: 'owner' as const };
 const VIEWER_A = { email: 'viewer@aurora.test', password: 'aurora viewer password', role: 'viewer' as const };

@@ -73,23 +73,23 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
                 <Td className="hidden md:table-cell">{formatDateTime(k.activatedAt)}</Td>
                 <Td className="hidden md:table-cell">{formatDateTime(k.retiredAt)}</Td>
                 <Td className="text-right">
-                  {k.status === 'active' || k.status === 'next' ? (
+                  {k.status === 'active' ? (
                     <ActionButton
                       name="retireKey"
                       input={{ params: { authority, kid: k.kid } }}
                       variant="danger"
                       accessibleLabel={`Retire ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
-                      confirm={{ title: 'Retire this key?', body: <>The key <Mono>{k.thumbprint}</Mono> stops being used; it stays published so what it signed still verifies.</>, confirmLabel: 'Retire key' }}
+                      confirm={{ title: 'Retire this key?', body: <>The key <Mono>{k.thumbprint}</Mono> stops being used and the next key of its kind takes over; it stays published so what it signed still verifies.</>, confirmLabel: 'Retire key' }}
                     >
                       Retire
                     </ActionButton>
-                  ) : k.status === 'retired' ? (
+                  ) : k.status === 'retired' || k.status === 'next' ? (
                     <ActionButton
                       name="revokeKey"
                       input={{ params: { authority, kid: k.kid } }}
                       variant="danger"
                       accessibleLabel={`Revoke ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
-                      confirm={{ title: 'Revoke this key?', body: 'It is withdrawn from the key set: tokens it signed no longer verify. Do this only for a compromised key.', confirmLabel: 'Revoke key' }}
+                      confirm={{ title: 'Revoke this key?', body: 'It is withdrawn from the key set: nothing it signed verifies any more. Do this only for a compromised key.', confirmLabel: 'Revoke key' }}
                     >
                       Revoke
                     </ActionButton>
