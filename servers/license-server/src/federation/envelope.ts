@@ -95,6 +95,15 @@ export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, tok
       returning 1`)) as unknown as { rows: unknown[] };
     if (inserted.rows.length === 0) throw new TesseraProblem('envelope_replayed', `the envelope ${claims.jti} was already received`);
   }
+  // A peer signing with a key other than the one it named active has rotated: its next key took
+  // over and it announced a fresh one. Learn that now, while its configuration is signed by a
+  // key we trust — its following rotation would otherwise activate a key we never saw.
+  const activeKid = trustedKeysOf(peer).activeKeys?.sig;
+  if (activeKid && safeHeader(token).kid !== activeKid && Date.now() - (lastRefresh.get(peer.id) ?? 0) >= REFRESH_INTERVAL_MS) {
+    lastRefresh.set(peer.id, Date.now());
+    const current = peer;
+    peer = await refreshPeerKeys(ctx, authority, current, null).catch(() => current);
+  }
   return { claims, peer };
 }
 
