@@ -10,10 +10,10 @@ describe('authority public keys', () => {
   });
   after(() => h.close());
 
-  test('an authority publishes its signing and encryption keys at <issuer>/jwks.json', async () => {
+  test('an authority publishes its signing and encryption keys, active and next, at <issuer>/jwks.json', async () => {
     const res = await h.request().get('/t/aurora/jwks.json').expect(200);
-    assert.equal(res.body.keys.length, 2);
-    assert.deepEqual(res.body.keys.map((k: { use: string }) => k.use).sort(), ['enc', 'sig']);
+    assert.equal(res.body.keys.length, 4);
+    assert.deepEqual(res.body.keys.map((k: { use: string }) => k.use).sort(), ['enc', 'enc', 'sig', 'sig']);
     for (const k of res.body.keys) assert.equal(k.d, undefined, 'no private member is ever published');
     assert.match(String(res.headers['cache-control']), /max-age=300/);
   });

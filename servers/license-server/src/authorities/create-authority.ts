@@ -12,15 +12,21 @@ export interface NewAuthority {
   prices?: { license?: number; move?: number; federationFee?: number };
 }
 
-/** Creates an authority with its signing and encryption keys, in the caller's transaction. */
+/**
+ * Creates an authority in the caller's transaction, with an active and a next key for each use
+ * (signing, encryption): the next keys are published from the start, so devices registered and
+ * peers that pin the authority now already hold the keys its first rotation will activate.
+ */
 export async function createAuthority(ctx: AppContext, tx: Executor, input: NewAuthority) {
   const id = newId('authority');
   const [row] = await tx
     .insert(authorities)
     .values({ id, slug: input.slug, name: input.name, operator: input.operator ?? null, deviceLimit: input.deviceLimit ?? 12, currency: input.currency ?? 'EUR' })
     .returning();
-  await ctx.keyring.createKey(tx, id, 'sig', 'active');
-  await ctx.keyring.createKey(tx, id, 'enc', 'active');
+  for (const use of ['sig', 'enc'] as const) {
+    await ctx.keyring.createKey(tx, id, use, 'active');
+    await ctx.keyring.createKey(tx, id, use, 'next');
+  }
   const priceRows = (
     [
       ['license', input.prices?.license],

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import {
   ENTITY_CONFIGURATION_TTL_SECONDS,
   FEDERATION_ENDPOINT_PATH,
@@ -17,8 +17,10 @@ import { authorities } from '../storage/schema.ts';
  * pin that thumbprint when they add the authority and follow rotations through `next` keys.
  */
 export async function signEntityConfiguration(ctx: AppContext, authority: AuthorityRef): Promise<string> {
-  const [row] = await ctx.db.select({ name: authorities.name, operator: authorities.operator }).from(authorities).where(and(eq(authorities.id, authority.id)));
-  const [signing, encryption, jwks] = await Promise.all([ctx.keyring.signingKey(authority.id), ctx.keyring.encryptionKey(authority.id), ctx.keyring.jwks(authority.id)]);
+  const [row] = await ctx.db.select({ name: authorities.name, operator: authorities.operator }).from(authorities).where(eq(authorities.id, authority.id));
+  // One snapshot: the kids named active must be the ones in this very key set, even mid-rotation.
+  const { signing, encryption, jwks } = await ctx.keyring.snapshot(authority.id);
+  if (!signing || !encryption) throw new Error(`authority ${authority.id} has no active signing or encryption key`);
   const iat = Math.floor(Date.now() / 1000);
   const claims = entityConfigurationClaimsSchema.parse({
     iss: authority.issuer,

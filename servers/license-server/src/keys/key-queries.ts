@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor, Tx } from '../storage/db.ts';
 import { authorities, authorityKeys } from '../storage/schema.ts';
 
@@ -8,9 +8,14 @@ export type KeyStatus = AuthorityKeyRow['status'];
 
 export const PUBLISHED_STATUSES: KeyStatus[] = ['next', 'active', 'retired'];
 
-/** Every key of an authority, revoked ones included, oldest first. */
+/** Every key of an authority, revoked ones included: signing keys first, then by state (active, next, retired, revoked), newest first. */
 export async function listAuthorityKeys(executor: Executor, authorityId: string): Promise<AuthorityKeyRow[]> {
-  return executor.select().from(authorityKeys).where(eq(authorityKeys.authorityId, authorityId)).orderBy(asc(authorityKeys.createdAt), asc(authorityKeys.kid));
+  const stateOrder = sql`case ${authorityKeys.status} when 'active' then 0 when 'next' then 1 when 'retired' then 2 else 3 end`;
+  return executor
+    .select()
+    .from(authorityKeys)
+    .where(eq(authorityKeys.authorityId, authorityId))
+    .orderBy(desc(authorityKeys.use), stateOrder, desc(authorityKeys.createdAt), asc(authorityKeys.kid));
 }
 
 export async function findAuthorityKey(executor: Executor, authorityId: string, kid: string): Promise<AuthorityKeyRow | undefined> {

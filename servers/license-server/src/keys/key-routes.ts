@@ -1,35 +1,40 @@
 import { routes } from '@tessera/protocol';
-import { asc, eq } from 'drizzle-orm';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, ok } from '../http/route.ts';
-import { authorityKeys } from '../storage/schema.ts';
 import { signEntityConfiguration } from './entity-configuration.ts';
+import { toAuthorityKey } from './key-view.ts';
+import { listKeys, retireAuthorityKey, revokeAuthorityKey, rotateAuthorityKeys } from './manage-keys.ts';
 
+/** The authority's public identity (entity configuration, key set) and the admin API over its keys. */
 export const registerKeyRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.entityConfiguration, async ({ authority, res }) => {
     // Short: peers refetch on an unknown kid anyway, and a rotation should reach them soon.
-    res.status(200).set('Cache-Control', 'public, max-age=60').type('application/tessera-entity+jwt').send(await signEntityConfiguration(ctx, authority));
+    res.status(200).set('Cache-Control', 'public, max-age=60').type(routes.entityConfiguration.responses[200]).send(await signEntityConfiguration(ctx, authority));
     return 'handled';
   });
 
   bindRoute(router, ctx, guards, routes.jwks, async ({ authority, res }) => {
-    // Verifiers refetch on an unknown kid, so a short max-age is enough for rotations.
+    // Verifiers refetch on an unknown kid, and a key is published as next before it signs,
+    // so a few minutes of caching never hides a key a verifier needs.
     res.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=60');
     return ok(await ctx.keyring.jwks(authority.id));
   });
 
   bindRoute(router, ctx, guards, routes.listKeys, async ({ authority }) => {
-    const rows = await ctx.db.select().from(authorityKeys).where(eq(authorityKeys.authorityId, authority.id)).orderBy(asc(authorityKeys.createdAt));
-    return ok({
-        items: rows.map((k) => ({
-          kid: k.kid,
-          use: k.use,
-          status: k.status,
-          publicKey: { kty: 'EC' as const, crv: 'P-256' as const, x: k.publicJwk.x, y: k.publicJwk.y },
-          createdAt: k.createdAt.toISOString(),
-          activatedAt: k.activatedAt?.toISOString() ?? null,
-          retiredAt: k.retiredAt?.toISOString() ?? null,
-        })),
-    });
+    return ok({ items: (await listKeys(ctx, authority)).map(toAuthorityKey) });
+  });
+
+  bindRoute(router, ctx, guards, routes.rotateKeys, async ({ authority, admin, body }) => {
+    const { keys } = await rotateAuthorityKeys(ctx, authority, admin.email, body.use);
+    return ok({ items: keys.map(toAuthorityKey) });
+  });
+
+  bindRoute(router, ctx, guards, routes.retireKey, async ({ authority, admin, params }) => {
+    return ok(toAuthorityKey(await retireAuthorityKey(ctx, authority, admin.email, params.kid)));
+  });
+
+  bindRoute(router, ctx, guards, routes.revokeKey, async ({ authority, admin, params }) => {
+    const { key } = await revokeAuthorityKey(ctx, authority, admin.email, params.kid);
+    return ok(toAuthorityKey(key));
   });
 };

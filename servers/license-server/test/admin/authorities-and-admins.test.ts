@@ -51,9 +51,9 @@ describe('authorities and their administrators', () => {
     assert.equal(res.body.currency, 'USD');
     assert.equal(res.body.deviceLimit, 12);
     const keys = await h.server.ctx.db.select().from(authorityKeys).where(eq(authorityKeys.authorityId, res.body.id));
-    assert.deepEqual(keys.map((k) => `${k.use}:${k.status}`).sort(), ['enc:active', 'sig:active']);
+    assert.deepEqual(keys.map((k) => `${k.use}:${k.status}`).sort(), ['enc:active', 'enc:next', 'sig:active', 'sig:next']);
     const jwks = await h.request().get('/t/cygnus/jwks.json').expect(200);
-    assert.equal(jwks.body.keys.length, 2);
+    assert.equal(jwks.body.keys.length, 4);
     const roles = await h.server.ctx.db.select().from(adminRoles).where(eq(adminRoles.authorityId, res.body.id));
     assert.equal(roles.length, 1);
     assert.equal(roles[0]!.role, 'owner');
