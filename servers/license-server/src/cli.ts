@@ -5,6 +5,9 @@ import { newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
 import { hashPassword } from './admin/passwords.ts';
 import { createAuthority } from './authorities/create-authority.ts';
 import { configFromEnv, type ServerConfigInput } from './config.ts';
+import { KEY_CACHE_MS } from './keys/authority-keyring.ts';
+import type { AuthorityKeyRow } from './keys/key-queries.ts';
+import { listKeys, retireAuthorityKey, revokeAuthorityKey, rotateAuthorityKeys, type RotationScope } from './keys/manage-keys.ts';
 import { createTesseraServer } from './server.ts';
 import { adminRoles, adminUsers, authorities, users } from './storage/schema.ts';
 import { recordAudit } from './audit/audit-log.ts';
@@ -93,6 +96,86 @@ authority
   .action(() =>
     withServer(async ({ ctx }) => {
       for (const a of await ctx.db.select().from(authorities)) console.log(`${a.slug}\t${ctx.authorities.issuer(a.slug)}\t${a.name}`);
+    }),
+  );
+authority
+  .command('show')
+  .description('print an authority\'s issuer, name and the thumbprint peers pin (compare it out of band)')
+  .requiredOption('--authority <slug>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const ref = await ctx.authorities.bySlug(o.authority);
+      const [row] = await ctx.db.select().from(authorities).where(eq(authorities.id, ref.id));
+      const keys = await listKeys(ctx, ref);
+      const signing = keys.find((k) => k.use === 'sig' && k.status === 'active');
+      const next = keys.find((k) => k.use === 'sig' && k.status === 'next');
+      console.log(`issuer      ${ref.issuer}`);
+      console.log(`name        ${row!.name}`);
+      console.log(`operator    ${row!.operator ?? '-'}`);
+      console.log(`thumbprint  ${signing?.kid ?? '(no active signing key)'}`);
+      if (next) console.log(`next        ${next.kid}`);
+      console.log(`\nThe thumbprint is the RFC 7638 thumbprint of the key that signs ${ref.issuer}/.well-known/tessera-authority;`);
+      console.log('a peer\'s operator pins it when adding this authority: compare it with them out of band.');
+    }),
+  );
+
+const keyLine = (k: AuthorityKeyRow) =>
+  [
+    k.use,
+    k.status.padEnd(7),
+    k.kid,
+    `created ${k.createdAt.toISOString()}`,
+    ...(k.activatedAt ? [`activated ${k.activatedAt.toISOString()}`] : []),
+    ...(k.retiredAt ? [`retired ${k.retiredAt.toISOString()}`] : []),
+    ...(k.revokedAt ? [`revoked ${k.revokedAt.toISOString()}`] : []),
+  ].join('\t');
+const runningServersNote = `running servers pick the change up within ${KEY_CACHE_MS / 1000} s`;
+
+const keys = program.command('keys').description("manage an authority's signing and encryption keys (next → active → retired → revoked)");
+keys
+  .command('list')
+  .description('every key of the authority with its use and state')
+  .requiredOption('--authority <slug>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      for (const k of await listKeys(ctx, await ctx.authorities.bySlug(o.authority))) console.log(keyLine(k));
+    }),
+  );
+keys
+  .command('rotate')
+  .description('the next key becomes active, the active one retired (still published), a fresh next key is published')
+  .requiredOption('--authority <slug>')
+  .addOption(new Option('--use <use>', 'which keys to rotate').choices(['sig', 'enc', 'both']).default('both'))
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const { rotations } = await rotateAuthorityKeys(ctx, await ctx.authorities.bySlug(o.authority), 'cli', o.use as RotationScope);
+      for (const r of rotations) {
+        if (r.activated) console.log(`${r.use}: ${r.activated} active, ${r.retired ?? '-'} retired, ${r.next} next`);
+        else console.log(`${r.use}: there was no next key; ${r.next} is announced as next and becomes active at the following rotation`);
+      }
+      console.log(runningServersNote);
+    }),
+  );
+keys
+  .command('retire')
+  .description('retire the active key of its use: the next key takes over (a rotation of that use)')
+  .requiredOption('--authority <slug>')
+  .requiredOption('--kid <kid>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const key = await retireAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), 'cli', o.kid);
+      console.log(`key ${key.kid} retired: it stays published for verification; ${runningServersNote}`);
+    }),
+  );
+keys
+  .command('revoke')
+  .description('withdraw a next or retired key from the key set and the entity configuration')
+  .requiredOption('--authority <slug>')
+  .requiredOption('--kid <kid>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const { key, replacedBy } = await revokeAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), 'cli', o.kid);
+      console.log(`key ${key.kid} revoked: it is no longer published${replacedBy ? `; ${replacedBy} is the new next ${key.use} key` : ''}; ${runningServersNote}`);
     }),
   );
 
