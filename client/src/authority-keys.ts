@@ -16,6 +16,13 @@ import { DeviceError, type DeviceErrorCode, type VerificationReason } from './er
  */
 export const CLOCK_SKEW_SECONDS = 60;
 
+/**
+ * A token naming a key the device does not hold makes it refetch its authority's key set, but
+ * not more often than this (SPEC §2.7): a stream of bundles naming made-up keys costs one fetch.
+ * Rotations need no faster refetch: a key is published as `next` before it signs anything.
+ */
+export const AUTHORITY_KEYS_REFETCH_INTERVAL_MS = 60_000;
+
 /** The authority a device trusts: its issuer URL and the keys it received at registration (claim 10). */
 export interface AuthorityTrust {
   issuer: string;

@@ -48,7 +48,7 @@ import {
   type Rights,
 } from '@tessera/protocol';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { findSigningKey, type AuthorityTrust } from './authority-keys.ts';
+import { AUTHORITY_KEYS_REFETCH_INTERVAL_MS, findSigningKey, type AuthorityTrust } from './authority-keys.ts';
 import { checkOutgoingCopyCertificate, verifyCopyCertificateForDevice } from './copy-certificate-verification.ts';
 import {
   DeviceStore,
@@ -210,6 +210,7 @@ export class Device {
   #privateKey: JWK | null;
   readonly #options: DeviceOptions;
   #http: TesseraHttpClient | null = null;
+  #authorityKeysFetchedAt: number | null = null;
 
   private constructor(store: DeviceStore, record: DeviceRecord | null, privateKey: JWK | null, options: DeviceOptions) {
     this.store = store;
@@ -814,7 +815,15 @@ export class Device {
 
   #trust(): AuthorityTrust {
     const record = this.registration;
-    return { issuer: record.authority, authorityKeys: record.authorityKeys, refreshAuthorityKeys: () => this.refreshAuthorityKeys() };
+    return { issuer: record.authority, authorityKeys: record.authorityKeys, refreshAuthorityKeys: () => this.#refetchAuthorityKeysOnUnknownKid() };
+  }
+
+  async #refetchAuthorityKeysOnUnknownKid(): Promise<Jwks> {
+    const fetchedAt = this.#authorityKeysFetchedAt;
+    if (fetchedAt !== null && this.#now() - fetchedAt < AUTHORITY_KEYS_REFETCH_INTERVAL_MS) return this.registration.authorityKeys;
+    const keys = await this.refreshAuthorityKeys();
+    this.#authorityKeysFetchedAt = this.#now();
+    return keys;
   }
 
   /**
