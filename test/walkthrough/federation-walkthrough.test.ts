@@ -65,7 +65,8 @@ describe('README walkthrough: a move from aurora to borealis', () => {
     const login = await fetch(`${base}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec.admin) });
     assert.equal(login.status, 200);
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    return async (route: string) => {
+    // Admin answers are read as JSON documents whose shapes the assertions check.
+    return async (route: string): Promise<any> => {
       const res = await fetch(`${base}/admin/authorities/${spec.slug}${route}`, { headers: { cookie } });
       assert.equal(res.status, 200, `${route}: ${res.status}`);
       return res.headers.get('content-type')?.includes('json') ? res.json() : res.text();
