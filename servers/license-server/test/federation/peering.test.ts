@@ -4,6 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { generateEcKeyPair, jwkThumbprint, LINK_ASSERTION_MAX_LIFETIME_SECONDS, signJws, TOKEN_TYPES, userGlobalId } from '@tessera/protocol';
 import type { AuthorityRef } from '../../src/authorities/authority-directory.ts';
 import { sealEnvelope } from '../../src/federation/envelope.ts';
+import { trustedKeysOf } from '../../src/federation/peers.ts';
 import { accountLinks, auditLog, licenses, moves, peers } from '../../src/storage/schema.ts';
 import { addContent } from '../licenses/license-fixtures.ts';
 import { expectProblem, testEngine, TestDevice } from '../support/harness.ts';
@@ -161,16 +162,16 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal(learned.status, 200, JSON.stringify(learned.body));
       const before = (await peerRow(f.a, f.b.authority.issuer))!;
       const newSigning = await rotateKeys(f.b);
-      assert.notEqual(newSigning, (before.jwks as { activeKeys: { sig: string } }).activeKeys.sig);
+      assert.notEqual(newSigning, trustedKeysOf(before).activeKeys?.sig);
 
       const refreshed = await f.a.admin.post(`/admin/authorities/aurora/peers/${borealis.id}/refresh`);
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
       assert.equal(refreshed.body.lastOutcome, 'ok');
       const row = (await peerRow(f.a, f.b.authority.issuer))!;
-      const trusted = row.jwks as { keys: { kid: string }[]; activeKeys: { sig: string; enc: string } };
+      const trusted = trustedKeysOf(row);
       const published = await keysOf(f.b);
-      assert.equal(trusted.activeKeys.sig, newSigning);
-      assert.equal(trusted.activeKeys.enc, published.enc.active![0]);
+      assert.equal(trusted.activeKeys?.sig, newSigning);
+      assert.equal(trusted.activeKeys?.enc, published.enc.active![0]);
       for (const kid of [...(published.sig.next ?? []), ...(published.sig.retired ?? []), newSigning]) {
         assert.ok(trusted.keys.some((k) => k.kid === kid), `aurora trusts ${kid}`);
       }
