@@ -105,7 +105,7 @@ export class ServerNode {
     child.stdout!.on('data', (d) => (this.output += d));
     child.stderr!.on('data', (d) => (this.output += d));
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       if (!this.running) throw new Error(`tessera-server exited while starting:\n${this.output}`);
       try {
@@ -115,7 +115,7 @@ export class ServerNode {
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`tessera-server did not start within 60 s:\n${this.output}`);
+        throw new Error(`tessera-server did not start within 120 s:\n${this.output}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -289,7 +289,7 @@ export async function uploadContent(site: Site, title: string): Promise<string> 
 }
 
 /** Polls until `check` returns a value (not undefined), or fails with the last observation. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
