@@ -25,6 +25,16 @@ export async function currentSession(serverKey: string): Promise<AdminSession | 
   }
 }
 
+/** The session, or the problem that kept the console from asking (the server is down, …). */
+export async function sessionOrProblem(serverKey: string): Promise<{ session: AdminSession | null; problem?: undefined } | { session?: undefined; problem: Problem }> {
+  try {
+    return { session: await currentSession(serverKey) };
+  } catch (error) {
+    if (error instanceof ProblemError) return { problem: error.problem };
+    throw error;
+  }
+}
+
 /**
  * Signs in at the license server and keeps its session cookie's value in this server's own
  * httpOnly cookie on the console origin. The password goes straight through and is never kept.

@@ -137,6 +137,18 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await screenshot(owner, 'content-details');
   });
 
+  test("the server's problem answer is shown to the person: an upload under a taken content ID", async () => {
+    await owner.goto('/a/aurora/contents');
+    await owner.getByRole('button', { name: 'Upload a content' }).click();
+    await owner.getByLabel('File').setInputFiles({ name: 'again.txt', mimeType: 'text/plain', buffer: Buffer.from('the same ID again') });
+    await owner.getByLabel('Content ID').fill(uploadedId);
+    await owner.getByRole('button', { name: 'Upload', exact: true }).click();
+    const alert = owner.getByRole('alert').filter({ hasText: 'A content with this ID already exists' });
+    await alert.waitFor();
+    assert.match(await alert.innerText(), new RegExp(uploadedId), "with the server's detail");
+    await screenshot(owner, 'upload-problem');
+  });
+
   test('a revoked device is asked about first, shown revoked, and refused by the device API', async () => {
     const home = path.join(dir, 'old-tablet');
     const reg = await device(['--home', home, 'register', '--authority', A.issuer, '--username', ALICE.username, '--password', ALICE.password, '--label', 'old-tablet', '--json']);
@@ -340,6 +352,26 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     assert.equal(await stat('Revenue'), `€${(revenue / 100).toFixed(2)}`);
     await owner.getByRole('figure').filter({ hasText: 'Moves by peer authority' }).getByText(B.issuer).waitFor();
     await screenshot(owner, 'overview');
+  });
+
+  test('long lists are paged with the server’s cursors, forward and back', async () => {
+    const api = await adminApi(A.url, 'aurora', OWNER_A.email, OWNER_A.password);
+    for (let i = 0; i < 26; i++) await api.post('/users', { username: `reader${String(i).padStart(2, '0')}`, password: 'reader password' });
+    const total = ((await api.get('/users?limit=200')).items as unknown[]).length;
+    await owner.goto('/a/aurora/users');
+    const rows = owner.getByRole('region', { name: 'Users' }).getByRole('row');
+    await owner.getByText('Page 1').waitFor();
+    const first = (await rows.allInnerTexts()).slice(1);
+    assert.equal(first.length, 25);
+    await owner.getByRole('link', { name: 'Next page of users' }).click();
+    await owner.getByText('Page 2').waitFor();
+    const second = (await rows.allInnerTexts()).slice(1);
+    assert.equal(first.length + second.length, total, 'the two pages hold every user');
+    assert.equal(second.filter((r) => first.includes(r)).length, 0, 'no user on both pages');
+    assert.equal(await owner.getByRole('link', { name: 'Next page of users' }).count(), 0);
+    await owner.getByRole('link', { name: 'Previous page of users' }).click();
+    await owner.getByText('Page 1').waitFor();
+    assert.deepEqual((await rows.allInnerTexts()).slice(1), first);
   });
 
   test('a viewer sees every page but no button that would change anything, and the server refuses the viewer anyway', async () => {

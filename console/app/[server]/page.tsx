@@ -1,6 +1,7 @@
 import { redirect } from 'next/navigation';
 import { load } from '@/lib/admin-api.ts';
-import { currentSession } from '@/lib/session.ts';
+import { sessionOrProblem } from '@/lib/session.ts';
+import { ServerUnavailable } from '@/components/server-unavailable.tsx';
 import { findServer } from '@/lib/servers.ts';
 import { ProblemAlert } from '@/components/ui.tsx';
 import { CreateAuthorityForm } from '@/components/authority-forms.tsx';
@@ -9,7 +10,8 @@ import { SignOutButton } from '@/components/sign-out-button.tsx';
 /** A server's home: its sign-in page, or the first authority the administrator may manage. */
 export default async function ServerHome({ params }: { params: Promise<{ server: string }> }) {
   const { server } = await params;
-  const session = await currentSession(server);
+  const { session, problem } = await sessionOrProblem(server);
+  if (problem) return <ServerUnavailable serverKey={server} problem={problem} />;
   if (!session) redirect(`/${server}/login`);
   const first = session.roles[0]?.authority;
   if (first) redirect(`/${server}/${first}`);

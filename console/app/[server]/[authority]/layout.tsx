@@ -7,14 +7,16 @@ import { SignOutButton } from '@/components/sign-out-button.tsx';
 import { Badge, ProblemAlert } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { permissionsIn, roleIn } from '@/lib/roles.ts';
-import { currentSession } from '@/lib/session.ts';
+import { sessionOrProblem } from '@/lib/session.ts';
+import { ServerUnavailable } from '@/components/server-unavailable.tsx';
 import { findServer, licenseServers, sessionCookieName } from '@/lib/servers.ts';
 
 export default async function AuthorityLayout({ children, params }: { children: ReactNode; params: Promise<{ server: string; authority: string }> }) {
   const { server, authority } = await params;
   const info = findServer(server);
   if (!info) notFound();
-  const session = await currentSession(server);
+  const { session, problem } = await sessionOrProblem(server);
+  if (problem) return <ServerUnavailable serverKey={server} problem={problem} />;
   if (!session) redirect(`/${server}/login`);
   const role = roleIn(session, authority);
   const [current, list] = await Promise.all([load(server, 'getAuthority', { params: { authority } }), load(server, 'listAuthorities')]);
