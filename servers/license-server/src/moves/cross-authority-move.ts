@@ -173,7 +173,10 @@ export async function attemptCrossAuthorityMove(ctx: AppContext, authority: Auth
     return { move: await abortMove(ctx, authority, move.id, refusal), refusal };
   }
   try {
-    await checkReturnedCertificate(answer.body, move, peer);
+    // Opening the answer may have refreshed the peer's keys (it signs with a new one): check
+    // the certificate against what we trust now.
+    const current = (await findPeerByIssuer(ctx.db, authority.id, peer.issuer)) ?? peer;
+    await checkReturnedCertificate(answer.body, move, current);
   } catch (error) {
     // A certificate that does not check out is not a definite answer: keep asking.
     return { move: await postpone(ctx, authority, move, `certificate_invalid: ${(error as Error).message}`), refusal: null };
