@@ -53,6 +53,7 @@ export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, tok
     throw new TesseraProblem('unsupported_version', `protocol version ${unverified.ver} is not supported; this server speaks ${PROTOCOL_VERSION}`);
   }
   const issuer = typeof unverified.iss === 'string' ? unverified.iss : '';
+  if (!issuer) throw new TesseraProblem('envelope_invalid', 'the envelope names no issuer (iss)');
   if (options.expectIssuer && issuer !== options.expectIssuer) throw new TesseraProblem('envelope_invalid', `the answer comes from ${issuer}, not ${options.expectIssuer}`);
   let peer = await findPeerByIssuer(ctx.db, authority.id, issuer);
   if (!peer) throw new TesseraProblem('peer_untrusted', `${issuer || 'the caller'} is not a peer of ${authority.issuer}`);
