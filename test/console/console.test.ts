@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -326,6 +326,9 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     assert.ok(texts.some((t) => /\bmove\b/.test(t) && t.includes('€0.99') && t.includes('alice')), `alice was charged the move price: ${texts.join(' | ')}`);
     assert.ok(texts.some((t) => t.includes('peer fee') && t.includes('€0.25')), `the peer's federation fee is booked: ${texts.join(' | ')}`);
     await screenshot(owner, 'ledger');
+    const [download] = await Promise.all([owner.waitForEvent('download'), owner.getByRole('link', { name: 'Export CSV' }).click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    assert.ok(csv.split('\n').some((line) => line.includes(moveId) && line.includes('move')), 'the CSV export streams the same entries');
 
     await owner.goto('/a/aurora/billing/settlement');
     const line = row(owner, /^Settlement for/, B.issuer);
