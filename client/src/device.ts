@@ -741,6 +741,7 @@ export class Device {
     const existing = await this.store.readLicense(contentId);
     const alreadyReceived = existing?.licenseId === licenseId && (await this.store.hasPackage(contentId));
     if (!alreadyReceived) {
+      await this.#refuseReplayedCertificate(licenseId, claims.move);
       const contentKey = await this.#unwrapKey(certificate.license, 'copy_certificate_invalid');
       try {
         await this.store.ensureLayout();
@@ -783,6 +784,24 @@ export class Device {
       // The acknowledgement only lets the authority mark the move delivered; the content is already here.
     }
     return { contentId, title: manifest.title, licenseId, moveId: claims.move, acknowledged: ackState !== null, ackState, alreadyReceived };
+  }
+
+  /**
+   * A certificate is good for one arrival. Its license may since have moved on from this device
+   * (the device's own move records say so, offline) or been retired by the authority (asked
+   * when reachable): receiving the old bundle again must not bring the content back.
+   */
+  async #refuseReplayedCertificate(licenseId: string, moveId: string): Promise<void> {
+    const movedOn = (await this.store.listMoves()).some((m) => m.licenseId === licenseId);
+    const replayed = (detail: string) => new DeviceError('copy_certificate_invalid', `the certificate of move ${moveId} was already used: ${detail}`, { reason: 'replayed' });
+    if (movedOn) throw replayed(`its license ${licenseId} has since moved on from this device`);
+    let state: string | null = null;
+    try {
+      state = (await this.#http_().request({ method: 'GET', path: `/licenses/${encodeURIComponent(licenseId)}`, schema: licenseStatusSchema, auth: this.#auth() })).state;
+    } catch {
+      // Offline, or the authority does not know the license yet: the signature and the local records decide.
+    }
+    if (state !== null && state !== 'active') throw replayed(`its license ${licenseId} is ${state} at ${this.registration.authority}`);
   }
 
   // ---------------------------------------------------------------- internals

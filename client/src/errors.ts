@@ -40,7 +40,9 @@ export type VerificationReason =
   | 'not_playable'
   | 'rights_expired'
   | 'play_limit_reached'
-  | 'key_unwrap';
+  | 'key_unwrap'
+  /** A copy certificate already used on this device, whose license has since moved on or ended. */
+  | 'replayed';
 
 export class DeviceError extends Error {
   readonly code: DeviceErrorCode;
