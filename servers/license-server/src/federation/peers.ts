@@ -60,6 +60,13 @@ export async function activePeer(executor: Executor, authority: AuthorityRef, is
   return peer;
 }
 
+/**
+ * When to refetch a peer's configuration: at its expiry, and at the latest ten minutes after
+ * this fetch — so a peer learns each announced `next` key while the configuration is still
+ * signed by a key it trusts, even when no message passes between two rotations.
+ */
+const refreshDue = (config: VerifiedConfiguration): Date => new Date(Math.min(config.claims.exp * 1000, Date.now() + 10 * 60_000));
+
 const keysOf = (config: VerifiedConfiguration): TrustedKeys => ({ keys: config.claims.jwks.keys, activeKeys: config.claims.activeKeys });
 
 /**
@@ -86,7 +93,7 @@ export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: s
           operator: config.claims.operator,
           pinnedThumbprint: input.thumbprint,
           jwks: keysOf(config) as PeerRow['jwks'],
-          configExpiresAt: new Date(config.claims.exp * 1000),
+          configExpiresAt: refreshDue(config),
           lastContactAt: new Date(),
           lastOutcome: 'ok',
         })
@@ -121,7 +128,7 @@ export async function refreshPeerKeys(ctx: AppContext, authority: AuthorityRef, 
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .update(peers)
-      .set({ jwks: keysOf(config) as PeerRow['jwks'], operator: config.claims.operator, configExpiresAt: new Date(config.claims.exp * 1000), lastContactAt: new Date(), lastOutcome: 'ok' })
+      .set({ jwks: keysOf(config) as PeerRow['jwks'], operator: config.claims.operator, configExpiresAt: refreshDue(config), lastContactAt: new Date(), lastOutcome: 'ok' })
       .where(and(eq(peers.authorityId, authority.id), eq(peers.id, peer.id)))
       .returning();
     if (actor) await recordAudit(tx, { authorityId: authority.id, actor, action: 'peer.refreshed', target: peer.id, details: { signedBy: config.signedBy } });
@@ -151,8 +158,8 @@ export async function recordContact(db: Executor, authorityId: string, peerId: s
 }
 
 /**
- * Keeps peers' keys current: a peer whose entity configuration has expired is refetched (the
- * new one must still be signed by a key we trust). Following each rotation as it is announced
+ * Keeps peers' keys current: a peer whose configuration is due (see `refreshDue`) is refetched
+ * (the new one must still be signed by a key we trust). Following each rotation as it is announced
  * is what keeps a peer trusted across many rotations without an operator re-pinning it.
  */
 export async function refreshExpiredPeers(ctx: AppContext): Promise<void> {

@@ -331,7 +331,7 @@ export const peers = pgTable(
     name: text('name'),
     pinnedThumbprint: text('pinned_thumbprint').notNull(),
     operator: text('operator'),
-    /** The peer's entity configuration as last accepted (its `exp` says when to refetch). */
+    /** When to refetch the peer's entity configuration: its expiry, or ten minutes after the last fetch. */
     configExpiresAt: ts('config_expires_at'),
     jwks: jsonb('jwks').$type<{ keys: StoredJwk[] }>(),
     status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
