@@ -13,7 +13,7 @@ const sumOf = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.
 
 /**
  * The overview: totals over all time and a per-UTC-day series over the last `days` days
- * (today included), zero-filled. Revenue counts the charges in the authority's currency.
+ * (today included), zero-filled. Revenue counts what the authority earns, in its currency.
  */
 export async function overviewStats(executor: Executor, authority: AuthorityRef, days: number) {
   const a = authority.id;
@@ -21,7 +21,8 @@ export async function overviewStats(executor: Executor, authority: AuthorityRef,
   const since = new Date(today.getTime() - (days - 1) * DAY_MS);
   const [{ currency }] = (await executor.select({ currency: authorities.currency }).from(authorities).where(eq(authorities.id, a))) as [{ currency: string }];
   const happened = (extra: SQL) => and(eq(moves.authorityId, a), inArray(moves.state, [...HAPPENED_MOVE_STATES]), extra);
-  const inCurrency = and(eq(ledgerEntries.authorityId, a), eq(ledgerEntries.currency, currency));
+  // Revenue is what the authority earns (sales, moves, fees peers owe it); a `peer_fee` is what it owes a peer.
+  const inCurrency = and(eq(ledgerEntries.authorityId, a), eq(ledgerEntries.currency, currency), ne(ledgerEntries.kind, 'peer_fee'));
   const perDay = (column: AnyPgColumn) => ({ day: utcDay(column), n: count() });
   const otherSide = sql<string>`case when ${moves.srcIssuer} = ${authority.issuer} then ${moves.dstIssuer} else ${moves.srcIssuer} end`;
 

@@ -73,6 +73,9 @@ describe('a cross-authority move (DESIGN §6, claim 3)', () => {
     ]);
     assert.deepEqual(await ledgerOf(f.b, res.body.moveId), [{ kind: 'federation_fee', amount: 25, counterparty: f.a.authority.issuer }]);
     assert.equal(await usable(f, contentId), 1, 'exactly one usable license once the move has ended');
+    // Revenue is what each side earns: aurora the sale and the move, not the fee it owes; borealis its fee.
+    assert.equal((await f.a.admin.get('/admin/authorities/aurora/stats').expect(200)).body.totals.revenue, 299 + 99);
+    assert.equal((await f.b.admin.get('/admin/authorities/borealis/stats').expect(200)).body.totals.revenue, 25);
 
     // The destination device sees its license; the source's is gone.
     const status = await tablet.call('GET', `/licenses/${res.body.destination.licenseId}`);
