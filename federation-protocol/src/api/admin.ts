@@ -133,6 +133,8 @@ export const adminContentSchema = z
     sha256: z.string(),
     packageSha256: z.string(),
     status: contentStatusSchema,
+    /** Null for this authority's own contents; for one that arrived by a cross-authority move, its publisher's issuer (no package here). */
+    originIssuer: issuerUrlSchema.nullable(),
     licensePrice: amountSchema.nullable(),
     movePrice: amountSchema.nullable(),
     downloads: z.number().int(),

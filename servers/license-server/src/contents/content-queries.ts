@@ -37,6 +37,7 @@ export function toAdminContent(row: AdminContentRow): AdminContent {
     sha256: row.sha256,
     packageSha256: row.packageSha256,
     status: row.status,
+    originIssuer: row.originIssuer,
     licensePrice: row.licensePrice,
     movePrice: row.movePrice,
     downloads: row.downloads,

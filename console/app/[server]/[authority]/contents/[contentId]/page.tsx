@@ -23,6 +23,7 @@ export default async function ContentPage({ params }: { params: Promise<{ server
             items={[
               ['Content ID', <Mono key="id">{c.id}</Mono>],
               ['Status', <Badge key="st">{c.status}</Badge>],
+              ['Published by', c.originIssuer ? <span key="o">{c.originIssuer} (arrived by a cross-authority move; no package is kept here)</span> : 'this authority'],
               ['Media type', c.mediaType],
               ['Size', `${formatBytes(c.size)} (${c.size.toLocaleString('en-GB')} bytes)`],
               ['SHA-256 of the file', <Mono key="d">{c.sha256}</Mono>],
