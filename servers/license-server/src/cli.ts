@@ -11,6 +11,10 @@ import { listKeys, retireAuthorityKey, revokeAuthorityKey, rotateAuthorityKeys, 
 import { createTesseraServer } from './server.ts';
 import { adminRoles, adminUsers, authorities, users } from './storage/schema.ts';
 import { recordAudit } from './audit/audit-log.ts';
+import type { AuthorityRef } from './authorities/authority-directory.ts';
+import type { AppContext } from './context.ts';
+import { addPeer, findPeerByIssuer, listPeers, refreshPeerKeys, setPeerStatus, type PeerRow } from './federation/peers.ts';
+import { fetchEntityConfiguration } from './federation/remote-configuration.ts';
 
 const program = new Command('tessera-server')
   .description('Tessera license server: serve, and administer authorities from the command line.')
@@ -225,6 +229,67 @@ program
       console.log(`user ${o.username} created at ${a.issuer}`);
     }),
   );
+
+const peer = program.command('peer').description("manage an authority's peers: other authorities it federates with (SPEC §10.3)");
+const peerLine = (p: PeerRow) => `${p.issuer}\t${p.status}\tpinned ${p.pinnedThumbprint}\t${p.name ?? ''}\tlast contact ${p.lastContactAt?.toISOString() ?? '-'} (${p.lastOutcome ?? '-'})`;
+/** The peer of `--authority` with issuer `--issuer`, or a clear refusal. */
+async function peerOf(ctx: AppContext, slug: string, issuer: string): Promise<{ authority: AuthorityRef; row: PeerRow }> {
+  const authority = await ctx.authorities.bySlug(slug);
+  const row = await findPeerByIssuer(ctx.db, authority.id, issuer.replace(/\/+$/, ''));
+  if (!row) throw new TesseraProblem('peer_unknown', `${authority.issuer} does not peer with ${issuer}`);
+  return { authority, row };
+}
+peer
+  .command('discover')
+  .description("fetch an authority's entity configuration and print the thumbprint to compare with its operator")
+  .requiredOption('--issuer <url>')
+  .action((o) =>
+    withServer(async () => {
+      const { claims, signedBy } = await fetchEntityConfiguration(String(o.issuer).replace(/\/+$/, ''));
+      console.log(`${claims.name}${claims.operator ? ` (${claims.operator})` : ''}\nissuer      ${claims.iss}\nthumbprint  ${signedBy}\nversions    ${claims.versions.join(', ')}`);
+    }),
+  );
+peer
+  .command('add')
+  .description('peer with an authority, pinning the thumbprint you compared out of band')
+  .requiredOption('--authority <slug>')
+  .requiredOption('--issuer <url>')
+  .requiredOption('--thumbprint <thumbprint>')
+  .option('--name <name>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const row = await addPeer(ctx, await ctx.authorities.bySlug(o.authority), 'cli', { issuer: o.issuer, thumbprint: o.thumbprint, name: o.name });
+      console.log(`peer added: ${peerLine(row)}`);
+    }),
+  );
+peer
+  .command('list')
+  .requiredOption('--authority <slug>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      const rows = await listPeers(ctx.db, (await ctx.authorities.bySlug(o.authority)).id);
+      console.log(rows.length ? rows.map(peerLine).join('\n') : 'no peers');
+    }),
+  );
+for (const [name, description] of [
+  ['suspend', 'refuse its envelopes and hold moves to it'],
+  ['resume', 'trust it again'],
+  ['refresh', 'refetch its configuration (new keys accepted only when signed by a trusted key)'],
+] as const) {
+  peer
+    .command(name)
+    .description(description)
+    .requiredOption('--authority <slug>')
+    .requiredOption('--issuer <url>')
+    .action((o) =>
+      withServer(async ({ ctx }) => {
+        const { authority, row } = await peerOf(ctx, o.authority, o.issuer);
+        const updated =
+          name === 'refresh' ? await refreshPeerKeys(ctx, authority, row, 'cli') : await setPeerStatus(ctx, authority, row.id, name === 'suspend' ? 'suspended' : 'active', 'cli');
+        console.log(peerLine(updated));
+      }),
+    );
+}
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof TesseraProblem) console.error(`error: ${error.detail ?? error.message} (${error.code})`);
