@@ -342,7 +342,8 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
       ['/users?limit=200', '/devices?status=active&limit=200', '/contents?limit=200', '/licenses?state=active&limit=200', '/moves?limit=200', '/ledger?limit=200'].map((r) => api.get(r)),
     );
     const happened = (moves.items as { state: string }[]).filter((m) => m.state === 'completed' || m.state === 'delivered').length;
-    const revenue = (ledger.items as { amount: number; currency: string }[]).filter((e) => e.currency === 'EUR').reduce((s, e) => s + e.amount, 0);
+    // Revenue is what aurora earns: a `peer_fee` is what it owes a peer, not income.
+    const revenue = (ledger.items as { amount: number; currency: string; kind: string }[]).filter((e) => e.currency === 'EUR' && e.kind !== 'peer_fee').reduce((s, e) => s + e.amount, 0);
     await owner.goto('/a/aurora');
     const totals = owner.getByRole('definition');
     const stat = async (label: string) => (await owner.locator('dl[aria-label="Totals"] > div').filter({ hasText: label }).locator('dd').first().innerText()).trim();
