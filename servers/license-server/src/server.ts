@@ -83,10 +83,6 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
         http = createHttpServer(app);
         // Multi-GiB uploads on slow links outlast Node's 5-minute default; idle sockets still time out.
         http.requestTimeout = 6 * 3600 * 1000;
-        // Idle keep-alive sockets outlive the clients' own (undici: 4 s, load balancers: 60 s), so
-        // the server never closes a socket just as a client reuses it for its next request.
-        http.keepAliveTimeout = 65_000;
-        http.headersTimeout = 66_000;
         http.once('error', reject);
         http.listen(config.port, config.host, () => {
           const { port } = http!.address() as AddressInfo;
