@@ -1,23 +1,23 @@
 import { and, desc, eq, ilike, or, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../storage/db.ts';
 import { clients, users } from '../storage/schema.ts';
-import { afterCursor, containsPattern, cursorAt, type ListCursor } from '../storage/list-cursor.ts';
+import { afterCursor, containsPattern, cursorMicros, type PageCursor } from './page-cursor.ts';
 
 const deviceFields = {
   client: clients,
   username: users.username,
-  cursorAt: cursorAt(clients.registeredAt),
+  cursorMicros: cursorMicros(clients.registeredAt),
 };
 const withOwner = and(eq(users.authorityId, clients.authorityId), eq(users.id, clients.userId));
 
-export type AdminDeviceRow = { client: typeof clients.$inferSelect; username: string; cursorAt: string };
+export type AdminDeviceRow = { client: typeof clients.$inferSelect; username: string; cursorMicros: string };
 
 export interface DeviceSearch {
   userId?: string | undefined;
   status?: 'active' | 'revoked' | undefined;
   q?: string | undefined;
   limit: number;
-  cursor?: ListCursor | undefined;
+  cursor?: PageCursor | undefined;
 }
 
 /** Newest first; one row more than the limit tells whether a next page exists. */
