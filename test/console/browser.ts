@@ -43,8 +43,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export interface AuthorityServer {
   server: ServerProcess;
   url: string;
+  /** The first authority of the setup. */
   slug: string;
   issuer: string;
+  /** The issuer of another authority this server hosts. */
+  issuerOf(slug: string): string;
   stop(): Promise<void>;
 }
 
@@ -56,15 +59,15 @@ export interface AuthoritySetup {
   users: { username: string; password: string }[];
 }
 
-/** A license server process with one authority, set up through `tessera-server` as the README says. */
-export async function startAuthorityServer(dataDir: string, setup: AuthoritySetup): Promise<AuthorityServer> {
+/** A license server process hosting these authorities, set up through `tessera-server` as the README says. */
+export async function startAuthorityServer(dataDir: string, setups: AuthoritySetup[]): Promise<AuthorityServer> {
   const db = await createTestDatabase();
   const env = { TESSERA_DATA_DIR: dataDir, ...(db.url !== 'memory://' ? { DATABASE_URL: db.url } : {}) };
-  const commands = [
+  const commands = setups.flatMap((setup) => [
     ['authority', 'create', '--slug', setup.slug, '--name', setup.name, '--license-price', String(setup.prices.license), '--move-price', String(setup.prices.move), '--federation-fee', String(setup.prices.federationFee)],
     ...setup.admins.map((a) => ['admin', 'create', '--email', a.email, '--password', a.password, '--authority', setup.slug, '--role', a.role]),
     ...setup.users.map((u) => ['user', 'create', '--authority', setup.slug, '--username', u.username, '--password', u.password]),
-  ];
+  ]);
   for (const args of commands) {
     const res = await serverCommand(args, env);
     assert.equal(res.code, 0, `tessera-server ${args.slice(0, 2).join(' ')}: ${res.stderr}`);
@@ -73,8 +76,9 @@ export async function startAuthorityServer(dataDir: string, setup: AuthoritySetu
   return {
     server,
     url: server.url,
-    slug: setup.slug,
-    issuer: `${server.url}/t/${setup.slug}`,
+    slug: setups[0]!.slug,
+    issuer: `${server.url}/t/${setups[0]!.slug}`,
+    issuerOf: (slug) => `${server.url}/t/${slug}`,
     async stop() {
       await server.stop();
       await db.drop();
@@ -82,16 +86,26 @@ export async function startAuthorityServer(dataDir: string, setup: AuthoritySetu
   };
 }
 
-/** The admin API as a script would use it: to check what the server holds, independently of the console. */
+/**
+ * The admin API as a script would use it: to set up what a test needs without the browser, and
+ * to check what the server holds, independently of the console. Every call has a deadline, so
+ * a server that stops answering fails the test at once instead of stalling it.
+ */
 export async function adminApi(base: string, slug: string, email: string, password: string) {
-  const login = await fetch(`${base}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const login = await fetch(`${base}/admin/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+    signal: AbortSignal.timeout(API_TIMEOUT_MS),
+  });
   assert.equal(login.status, 200, await login.clone().text());
   const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const call = async (method: string, route: string, body?: unknown) => {
+  const call = async (method: string, route: string, body?: unknown, contentType = 'application/json') => {
     const res = await fetch(`${base}/admin/authorities/${slug}${route}`, {
       method,
-      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': contentType }) },
+      body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : (body as Uint8Array),
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
     });
     const json = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
     assert.ok(res.ok, `${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
@@ -100,5 +114,12 @@ export async function adminApi(base: string, slug: string, email: string, passwo
   return {
     get: (route: string) => call('GET', route),
     post: (route: string, body?: unknown) => call('POST', route, body ?? {}),
+    /** Uploads a content as a catalogue script would; answers the stored content. */
+    upload: (bytes: Uint8Array, query: { title: string; id?: string; mediaType?: string }) =>
+      call('POST', `/contents?${new URLSearchParams({ mediaType: 'application/octet-stream', ...query })}`, bytes, 'application/octet-stream') as Promise<{ id: string; title: string; size: number; sha256: string }>,
   };
 }
+
+export type AdminApi = Awaited<ReturnType<typeof adminApi>>;
+
+const API_TIMEOUT_MS = 30_000;
