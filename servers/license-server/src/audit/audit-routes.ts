@@ -1,6 +1,6 @@
 import { routes } from '@tessera/protocol';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
-import { afterCursor, cursorAt, decodeCursor, toPage, type ListCursor } from '../contents/list-cursor.ts';
+import { afterCursor, cursorAt, decodeCursor, toPage, type ListCursor } from '../storage/list-cursor.ts';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import type { Executor } from '../storage/db.ts';

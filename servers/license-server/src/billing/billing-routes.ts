@@ -1,7 +1,7 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit-log.ts';
-import { decodeCursor, toPage, type ListCursor } from '../contents/list-cursor.ts';
+import { decodeCursor, toPage, type ListCursor } from '../storage/list-cursor.ts';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { invoices } from '../storage/schema.ts';

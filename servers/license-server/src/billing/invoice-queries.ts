@@ -1,5 +1,5 @@
 import { and, desc, eq, type SQL } from 'drizzle-orm';
-import { afterCursor, cursorAt, type ListCursor } from '../contents/list-cursor.ts';
+import { afterCursor, cursorAt, type ListCursor } from '../storage/list-cursor.ts';
 import type { Executor } from '../storage/db.ts';
 import { invoices, users } from '../storage/schema.ts';
 

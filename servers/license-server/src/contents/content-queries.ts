@@ -2,10 +2,9 @@ import { and, desc, eq, getTableColumns, ilike, sql, type SQL } from 'drizzle-or
 import type { AdminContent, CatalogEntry } from '@tessera/protocol';
 import type { Executor, Tx } from '../storage/db.ts';
 import { authorities, contents, downloads } from '../storage/schema.ts';
-import { afterCursor, cursorAt, decodeCursor, toPage } from './list-cursor.ts';
+import { afterCursor, containsPattern, cursorAt, decodeCursor, toPage } from '../storage/list-cursor.ts';
 
 /** `q` is matched as a substring, so LIKE's wildcards in it are taken literally. */
-const containsPattern = (q: string): string => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
 
 export type ContentRow = typeof contents.$inferSelect;
 export type NewContentRow = typeof contents.$inferInsert;

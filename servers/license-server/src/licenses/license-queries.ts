@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { adminLicenseSchema, LicenseOrigin, LicenseState, Rights } from '@tessera/protocol';
 import type { z } from 'zod';
-import { afterCursor, cursorAt, decodeCursor, toPage } from '../contents/list-cursor.ts';
+import { afterCursor, cursorAt, decodeCursor, toPage } from '../storage/list-cursor.ts';
 import type { Executor } from '../storage/db.ts';
 import { authorities, clients, contents, licenses, prices, users } from '../storage/schema.ts';
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { adminMoveSchema, MoveState } from '@tessera/protocol';
 import type { z } from 'zod';
-import { afterCursor, cursorAt, decodeCursor, toPage } from '../contents/list-cursor.ts';
+import { afterCursor, cursorAt, decodeCursor, toPage } from '../storage/list-cursor.ts';
 import { LIVE_STATES } from '../licenses/license-queries.ts';
 import type { Executor, Tx } from '../storage/db.ts';
 import { authorities, clients, contents, licenses, moveEvents, moves, prices } from '../storage/schema.ts';

@@ -1,23 +1,23 @@
 import { and, desc, eq, ilike, or, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../storage/db.ts';
 import { clients, users } from '../storage/schema.ts';
-import { afterCursor, containsPattern, cursorMicros, type PageCursor } from './page-cursor.ts';
+import { afterCursor, containsPattern, cursorAt, type ListCursor } from '../storage/list-cursor.ts';
 
 const deviceFields = {
   client: clients,
   username: users.username,
-  cursorMicros: cursorMicros(clients.registeredAt),
+  cursorAt: cursorAt(clients.registeredAt),
 };
 const withOwner = and(eq(users.authorityId, clients.authorityId), eq(users.id, clients.userId));
 
-export type AdminDeviceRow = { client: typeof clients.$inferSelect; username: string; cursorMicros: string };
+export type AdminDeviceRow = { client: typeof clients.$inferSelect; username: string; cursorAt: string };
 
 export interface DeviceSearch {
   userId?: string | undefined;
   status?: 'active' | 'revoked' | undefined;
   q?: string | undefined;
   limit: number;
-  cursor?: PageCursor | undefined;
+  cursor?: ListCursor | undefined;
 }
 
 /** Newest first; one row more than the limit tells whether a next page exists. */

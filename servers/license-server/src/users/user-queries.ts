@@ -1,7 +1,7 @@
 import { and, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../storage/db.ts';
 import { users } from '../storage/schema.ts';
-import { afterCursor, containsPattern, cursorMicros, type PageCursor } from './page-cursor.ts';
+import { afterCursor, containsPattern, cursorAt, type ListCursor } from '../storage/list-cursor.ts';
 
 const userFields = {
   id: users.id,
@@ -11,15 +11,15 @@ const userFields = {
   createdAt: users.createdAt,
   // Spelled out: drizzle leaves columns unqualified in a one-table select, which a subquery would misread.
   activeDevices: sql<number>`(select count(*)::int from clients c where c.authority_id = users.authority_id and c.user_id = users.id and c.status = 'active')`.mapWith(Number),
-  cursorMicros: cursorMicros(users.createdAt),
+  cursorAt: cursorAt(users.createdAt),
 };
 
-export type UserListRow = { id: string; username: string; displayName: string | null; status: 'active' | 'suspended'; createdAt: Date; activeDevices: number; cursorMicros: string };
+export type UserListRow = { id: string; username: string; displayName: string | null; status: 'active' | 'suspended'; createdAt: Date; activeDevices: number; cursorAt: string };
 
 export interface UserSearch {
   q?: string | undefined;
   limit: number;
-  cursor?: PageCursor | undefined;
+  cursor?: ListCursor | undefined;
 }
 
 /** Newest first; fetches one row more than asked so the caller knows whether a next page exists. */

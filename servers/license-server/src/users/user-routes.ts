@@ -3,7 +3,7 @@ import type { RouteModule } from '../http/app.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { searchDevices } from './admin-device-queries.ts';
 import { createUser, revokeDevice, updateUser } from './manage-users.ts';
-import { decodeCursor, toPage } from './page-cursor.ts';
+import { decodeCursor, toPage } from '../storage/list-cursor.ts';
 import { findUser, searchUsers } from './user-queries.ts';
 import { toAdminDevice, toUser } from './user-view.ts';
 

@@ -45,3 +45,6 @@ export function toPage<T extends { cursorAt: string; id: string }>(rows: T[], li
   const last = page[page.length - 1]!;
   return { rows: page, nextCursor: encodeCursor({ at: last.cursorAt, id: last.id }) };
 }
+
+/** `q` is matched as a substring, so LIKE's wildcards in it are taken literally. */
+export const containsPattern = (q: string): string => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
