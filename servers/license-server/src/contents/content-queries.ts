@@ -4,8 +4,6 @@ import type { Executor, Tx } from '../storage/db.ts';
 import { authorities, contents, downloads } from '../storage/schema.ts';
 import { afterCursor, containsPattern, cursorAt, decodeCursor, toPage } from '../storage/list-cursor.ts';
 
-/** `q` is matched as a substring, so LIKE's wildcards in it are taken literally. */
-
 export type ContentRow = typeof contents.$inferSelect;
 export type NewContentRow = typeof contents.$inferInsert;
 

@@ -31,7 +31,7 @@ export function decodeCursor(cursor: string): ListCursor {
   } catch {
     /* fall through */
   }
-  throw new TesseraProblem('invalid_request', 'the cursor is not one this server handed out; start again without it');
+  throw new TesseraProblem('invalid_request', 'the cursor is not one this server handed out; start again without it', { errors: [{ path: 'cursor', message: 'not a cursor this server handed out' }] });
 }
 
 /** Rows strictly after the cursor in (created_at desc, id desc) order. */

@@ -116,7 +116,8 @@ describe('administering users', () => {
     assert.deepEqual(literal.body.items.map((u: { username: string }) => u.username), ['mem_x'], 'wildcards in q are literal');
     const anyCase = await agent.get('/admin/authorities/paging/users').query({ q: 'MEMBER6' });
     assert.deepEqual(anyCase.body.items.map((u: { username: string }) => u.username), ['member6']);
-    expectProblem(await agent.get('/admin/authorities/paging/users').query({ cursor: 'garbage' }), 400, 'invalid_request');
+    const badCursor = expectProblem(await agent.get('/admin/authorities/paging/users').query({ cursor: 'garbage' }), 400, 'invalid_request') as { errors?: { path: string }[] };
+    assert.deepEqual(badCursor.errors?.map((e) => e.path), ['cursor'], 'the problem names the field');
   });
 
   test('an admin suspends a user: their devices are refused until reinstated, and both are audited', async () => {
