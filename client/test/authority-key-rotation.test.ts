@@ -76,7 +76,7 @@ describe('a device across its authority’s key rotations (real server)', () => 
     const { license } = await tablet.acquire(contentId);
     const fetched = jwksFetchesSince(before);
     assert.deepEqual(fetched, [`${issuer}/jwks.json`], 'one fetch, from its own authority');
-    assert.ok(tablet.authorityKeys.keys.some((k) => k.kid === kidOf(license.token)));
+    assert.ok(tablet.authorityKeys.keys.some((k) => k.kid === kidOf(license.token)), 'the refreshed authority keys include the key that signed the new license');
     const stored = await (await reopen(tablet)).store.readDevice();
     assert.deepEqual(stored?.authorityKeys, tablet.authorityKeys, 'the refreshed keys are kept');
     await tablet.play(contentId, { out: join(workdir, 'two-rotations.out') });
@@ -114,7 +114,7 @@ describe('a device across its authority’s key rotations (real server)', () => 
     assert.equal(received.contentId, contentId);
     const out = join(workdir, 'moved.out');
     await (await reopen(destination)).play(contentId, { out });
-    assert.ok((await readFile(out)).length > 0);
+    assert.ok((await readFile(out)).length > 0, 'the moved license plays on the destination and writes the content');
   });
 
   it('a license signed by a key the authority never published is refused after one fetch from its own authority, and refetched no more within a minute', async () => {
@@ -133,7 +133,7 @@ describe('a device across its authority’s key rotations (real server)', () => 
         () => assert.fail('a forged license must not play'),
         (e: unknown) => e,
       );
-      assert.ok(error instanceof DeviceError);
+      assert.ok(error instanceof DeviceError, `a forged license is refused with a DeviceError: ${String(error)}`);
       assert.equal(error.code, 'license_invalid');
       assert.equal(error.reason, 'unknown_key');
     }

@@ -65,7 +65,7 @@ describe('the tessera-device command line', () => {
     const whoami = await cli('--home', home(), '--json', 'whoami');
     assert.equal(whoami.code, 0);
     assert.deepEqual(whoami.json(), identity);
-    assert.ok(identity.userId);
+    assert.ok(identity.userId, 'the identity names the user the device is registered to');
   });
 
   it('prints a sentence and a table for people', async () => {

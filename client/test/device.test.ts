@@ -93,7 +93,7 @@ describe('registration', () => {
     const first = await registered();
     const second = await registered();
     const ids = (await first.devices()).map((d) => d.clientId);
-    assert.ok(ids.includes(first.identity.clientId) && ids.includes(second.identity.clientId));
+    assert.ok(ids.includes(first.identity.clientId) && ids.includes(second.identity.clientId), `the device list holds both of the user’s devices: ${ids.join(', ')}`);
     assert.equal((await first.deactivate(second.identity.clientId)).status, 'revoked');
     assert.equal((await rejection(second.whoami(), TesseraProblem)).code, 'client_revoked');
   });
@@ -105,7 +105,7 @@ describe('acquiring and playing', () => {
     for (let i = 0; i < 3; i += 1) await store.addContent(`Catalogue ${i}`, randomBytes(100));
     const catalog = await device.catalog();
     assert.equal(catalog.length, store.contents.size);
-    assert.ok(store.contents.size > store.pageSize);
+    assert.ok(store.contents.size > store.pageSize, `the catalogue spans more than one page: ${store.contents.size} items, pages of ${store.pageSize}`);
   });
 
   it('acquires a content, plays it into a file, and counts the play', async () => {

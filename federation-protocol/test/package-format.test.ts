@@ -254,7 +254,7 @@ describe('decrypting', () => {
     const plaintext = randomBytes(3 * CHUNK);
     const pkg = await encryptPackage(key, plaintext, CHUNK);
     const { plaintext: emitted, error } = await decryptInWrites(key, pkg.subarray(0, 32 + 2 * RECORD), 4096);
-    assert.ok(integrityFailure('truncated')(error));
+    assert.ok(integrityFailure('truncated')(error), 'a package missing its final chunk fails as truncated');
     assert.deepEqual(emitted, plaintext.subarray(0, 2 * CHUNK));
   });
 
@@ -302,7 +302,7 @@ describe('decrypting', () => {
     const pkg = Buffer.from(await encryptPackage(key, plaintext, CHUNK));
     pkg[32 + 2 * RECORD + 5]! ^= 0x80;
     const { plaintext: emitted, error } = await decryptInWrites(key, pkg, pkg.length);
-    assert.ok(integrityFailure('chunk_authentication_failed')(error));
+    assert.ok(integrityFailure('chunk_authentication_failed')(error), 'an altered chunk fails authentication before its bytes are emitted');
     assert.deepEqual(emitted, plaintext.subarray(0, 2 * CHUNK));
   });
 
@@ -313,7 +313,7 @@ describe('decrypting', () => {
     await assert.rejects(decryptPackage(key, extended), integrityFailure('trailing_data'));
     // Also when the extra bytes arrive in a later write than the final chunk.
     const { error } = await decryptInWrites(key, Buffer.concat([pkg, randomBytes(pkg.length)]), pkg.length);
-    assert.ok(integrityFailure('trailing_data')(error));
+    assert.ok(integrityFailure('trailing_data')(error), 'extra bytes arriving in a later write are refused as trailing data');
     const emptyExtended = Buffer.concat([await encryptPackage(key, new Uint8Array(0), CHUNK), randomBytes(16)]);
     await assert.rejects(decryptPackage(key, emptyExtended), integrityFailure('trailing_data'));
   });
@@ -321,7 +321,7 @@ describe('decrypting', () => {
   test('the wrong content key is refused and yields no plaintext', async () => {
     const pkg = await encryptPackage(randomBytes(32), randomBytes(2500), CHUNK);
     const { plaintext, error } = await decryptInWrites(randomBytes(32), pkg, 512);
-    assert.ok(integrityFailure('chunk_authentication_failed')(error));
+    assert.ok(integrityFailure('chunk_authentication_failed')(error), 'the wrong content key fails chunk authentication');
     assert.equal(plaintext.length, 0);
   });
 
@@ -329,7 +329,7 @@ describe('decrypting', () => {
     const decryptor = createPackageDecryptor({ contentKey: randomBytes(32) });
     const failed = new Promise((resolve) => decryptor.once('error', resolve));
     decryptor.write(Buffer.from('GIF8'));
-    assert.ok(integrityFailure('bad_magic')(await failed));
+    assert.ok(integrityFailure('bad_magic')(await failed), 'a file that is not a package fails as bad_magic on its first bytes');
     const pdf = Buffer.from('%PDF-1.7 and then much more than 32 bytes of text');
     await assert.rejects(decryptPackage(randomBytes(32), pdf), integrityFailure('bad_magic'));
   });

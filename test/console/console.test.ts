@@ -340,7 +340,7 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await peerRow.getByText('ok', { exact: true }).waitFor();
     const refreshed = await api.get(`/peers/${peer.id}`);
     assert.equal(refreshed.lastOutcome, 'ok');
-    assert.ok(refreshed.lastContactAt);
+    assert.ok(refreshed.lastContactAt, 'the refresh is recorded as the last contact');
     await screenshot(page, 'peers');
     assert.deepEqual(errors, []);
   });
@@ -479,7 +479,8 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await screenshot(viewer.page, 'viewer-keys');
     // Billing details are for the billing role and above: the tabs are not offered.
     await viewer.page.goto('/a/aurora/billing');
-    assert.equal(await viewer.page.getByRole('link', { name: 'Ledger' }).count(), 0);
+    await viewer.page.getByRole('link', { name: 'Prices' }).waitFor();
+    assert.equal(await viewer.page.getByRole('link', { name: 'Ledger' }).count(), 0, 'no ledger tab beside the prices tab');
 
     // The server decides, whatever the page shows: an upload through the console is refused.
     const refused = await viewer.page.request.post(`/api/a/admin/authorities/aurora/contents?title=Sneaky`, {

@@ -59,6 +59,6 @@ describe('tessera-server peer commands', () => {
     assert.match(await run(aurora, ['peer', 'refresh', '--authority', 'aurora', '--issuer', issuer]), /\(ok\)$/m);
     const list = await run(aurora, ['peer', 'list', '--authority', 'aurora']);
     assert.equal(list.trim().split('\n').length, 1);
-    assert.ok(list.includes(`pinned ${thumbprint}`));
+    assert.ok(list.includes(`pinned ${thumbprint}`), `the listed peer shows its pinned thumbprint: ${list}`);
   });
 });

@@ -80,7 +80,7 @@ describe('two instances of one server over one PostgreSQL database', () => {
       const seen = await phone.call('GET', `/moves/${moveId}`);
       return seen.body.state === 'completed' ? seen.body : undefined;
     });
-    assert.ok(completed.certificate);
+    assert.ok(completed.certificate, 'the completed move carries its copy certificate');
 
     const dbA = await storageA.open();
     const dbB = await storageB.open();

@@ -43,7 +43,7 @@ describe('a copy certificate replayed on its destination device', () => {
     await laptop.receive(second);
 
     await assert.rejects(tablet.receive(first), (error: unknown) => {
-      assert.ok(error instanceof DeviceError);
+      assert.ok(error instanceof DeviceError, `a replayed certificate is refused with a DeviceError: ${String(error)}`);
       assert.equal(error.code, 'copy_certificate_invalid');
       assert.equal(error.reason, 'replayed');
       return true;

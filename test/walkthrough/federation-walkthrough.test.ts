@@ -105,7 +105,7 @@ describe('README walkthrough: a move from aurora to borealis', () => {
     const atB = await b(`/moves/${moveId}`);
     assert.equal(atA.state, 'completed');
     assert.equal(atA.signedBy, `${B}/t/borealis`);
-    assert.ok(['completed', 'delivered'].includes(atB.state));
+    assert.ok(['completed', 'delivered'].includes(atB.state), `borealis has the move completed or delivered: ${atB.state}`);
     assert.equal(atB.role, 'destination');
 
     const ledgerA = (await a('/ledger')).items as { kind: string; amount: number; moveId: string | null }[];

@@ -78,7 +78,7 @@ describe('README walkthrough: two devices of alice', () => {
     const db = h.server.ctx.db;
     const moves = await db.select().from(schema.moves);
     assert.equal(moves.length, 1);
-    assert.ok(['completed', 'delivered'].includes(moves[0]!.state));
+    assert.ok(['completed', 'delivered'].includes(moves[0]!.state), `the move completed or was delivered: ${moves[0]!.state}`);
     const lic = await db.select().from(schema.licenses).where(eq(schema.licenses.contentId, 'cnt_field-notes'));
     assert.deepEqual(lic.map((l) => l.state).sort(), ['active', 'moved']);
     const moveCharge = await db.select().from(schema.ledgerEntries).where(and(eq(schema.ledgerEntries.kind, 'move'), eq(schema.ledgerEntries.moveId, moves[0]!.id)));

@@ -29,6 +29,6 @@ describe('authority public keys', () => {
   test('the OpenAPI document is generated from the protocol schemas', async () => {
     const res = await h.request().get('/openapi.json').expect(200);
     assert.equal(res.body.openapi, '3.1.0');
-    assert.ok(res.body.paths['/t/{authority}/licenses'].post.requestBody);
+    assert.ok(res.body.paths['/t/{authority}/licenses'].post.requestBody, 'the license-issuing operation documents its request body');
   });
 });

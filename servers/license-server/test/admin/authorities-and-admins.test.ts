@@ -128,10 +128,10 @@ describe('authorities and their administrators', () => {
     expectProblem(await vOwner.delete(`/admin/authorities/aurora/admins/${vera!.id}`), 409, 'conflict');
     await vOwner.delete(`/admin/authorities/aurora/admins/${ownerId}`).expect(204);
     const roles = await h.server.ctx.db.select().from(adminRoles).where(eq(adminRoles.authorityId, a.id));
-    assert.ok(!roles.some((r) => r.adminId === ownerId));
+    assert.ok(!roles.some((r) => r.adminId === ownerId), 'the removed owner no longer holds a role in the authority');
     const actions = (await h.server.ctx.db.select().from(auditLog).where(eq(auditLog.authorityId, a.id))).map((x) => x.action);
-    assert.ok(actions.includes('admin.role_changed'));
-    assert.ok(actions.includes('admin.removed'));
+    assert.ok(actions.includes('admin.role_changed'), `the role change is audited: ${actions.join(', ')}`);
+    assert.ok(actions.includes('admin.removed'), `the removal is audited: ${actions.join(', ')}`);
   });
 
   test("another authority's administrator is not_found through this authority's routes", async () => {

@@ -40,7 +40,7 @@ describe('admin sessions', () => {
     assert.equal(wrong.detail, unknown.detail);
     const failed = await h.server.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'admin.login_failed'));
     assert.deepEqual(failed.map((f) => f.actor).sort(), ['nobody@example.com', 'olga@example.com']);
-    assert.ok(!JSON.stringify(failed).includes('not the password'));
+    assert.ok(!JSON.stringify(failed).includes('not the password'), 'the audited failed sign-ins never contain the password');
   });
 
   test('the session tells who is signed in; without a session the admin API answers unauthenticated', async () => {
@@ -67,7 +67,7 @@ describe('admin sessions', () => {
     const res = await supertest(second.url).get('/admin/session').set('Cookie', sid).expect(200);
     assert.equal(res.body.admin.email, 'olga@example.com');
     await supertest(second.url).get('/admin/authorities/aurora').set('Cookie', sid).expect(200);
-    assert.ok((await h.server.ctx.db.select().from(adminSessions)).length >= 1);
+    assert.ok((await h.server.ctx.db.select().from(adminSessions)).length >= 1, 'the session is stored in the shared database');
   });
 
   test('after ten failed sign-ins in 15 minutes the e-mail is refused, even with the right password', async () => {

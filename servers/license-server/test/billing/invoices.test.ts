@@ -139,7 +139,7 @@ describe('invoices', () => {
     const lines = (res.body as string).trim().split('\r\n');
     assert.equal(lines[0], '"id","number","user_id","username","period","total_minor_units","currency","lines","status","issued_at"');
     assert.equal(lines.length, 3);
-    assert.ok(lines.some((l) => l.includes('"AURORA-202610-0001"')));
+    assert.ok(lines.some((l) => l.includes('"AURORA-202610-0001"')), 'the CSV holds the invoice numbered AURORA-202610-0001');
   });
 
   test("another authority's invoice is unknown here", async () => {

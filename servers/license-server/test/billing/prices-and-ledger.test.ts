@@ -108,7 +108,7 @@ describe('prices and the ledger', () => {
     let cursor: string | null = null;
     do {
       const page: supertest.Response = await billing.get(`/admin/authorities/aurora/ledger?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
-      assert.ok(page.body.items.length <= 2);
+      assert.ok(page.body.items.length <= 2, `a page holds at most the limit of 2: ${page.body.items.length}`);
       seen.push(...page.body.items.map((e: { id: string }) => e.id));
       cursor = page.body.nextCursor;
     } while (cursor);

@@ -91,7 +91,7 @@ describe('a cross-authority move (DESIGN §6, claim 3)', () => {
     const atB = await f.b.admin.get('/admin/authorities/borealis/settlement').query({ period }).expect(200);
     const lineA = atA.body.items.find((l: { peerIssuer: string }) => l.peerIssuer === f.b.authority.issuer);
     const lineB = atB.body.items.find((l: { peerIssuer: string }) => l.peerIssuer === f.a.authority.issuer);
-    assert.ok(lineA && lineB);
+    assert.ok(lineA && lineB, 'each authority has a settlement line for the other');
     assert.equal(lineA.payable.amount, lineB.receivable.amount);
     assert.equal(lineA.payable.count, lineB.receivable.count);
     assert.equal(lineA.net, -lineA.payable.amount);
@@ -143,7 +143,7 @@ describe('a cross-authority move (DESIGN §6, claim 3)', () => {
     const polled = await phone.call('GET', `/moves/${res.body.moveId}`);
     assert.equal(polled.status, 200);
     assert.equal(polled.body.state, 'completed');
-    assert.ok(polled.body.certificate);
+    assert.ok(polled.body.certificate, 'the completed move answers with its copy certificate');
     assert.equal(await usable(f, contentId), 1);
   });
 

@@ -79,7 +79,7 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal(await peerRow(f.a, cygnus.issuer), undefined);
       assert.equal((await auditAt(f.a, 'peer.added')).length, audited, 'nothing audited as added');
       const listed = await f.a.admin.get('/admin/authorities/aurora/peers').expect(200);
-      assert.ok(!listed.body.items.some((p: { issuer: string }) => p.issuer === cygnus.issuer));
+      assert.ok(!listed.body.items.some((p: { issuer: string }) => p.issuer === cygnus.issuer), 'the refused peer is not listed');
     });
 
     test('the right thumbprint adds the peer once; adding it again is refused as peer_exists', async () => {
@@ -89,7 +89,7 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal(added.status, 201, JSON.stringify(added.body));
       assert.equal(added.body.status, 'active');
       assert.equal(added.body.pinnedThumbprint, thumbprint);
-      assert.ok(added.body.trustedKeys.some((k: { kid: string; use: string }) => k.kid === thumbprint && k.use === 'sig'));
+      assert.ok(added.body.trustedKeys.some((k: { kid: string; use: string }) => k.kid === thumbprint && k.use === 'sig'), 'the added peer is trusted with the pinned signing key');
 
       const again = await f.a.admin.post('/admin/authorities/aurora/peers').send({ issuer: cygnus.issuer, thumbprint });
       expectProblem(again, 409, 'peer_exists');
@@ -126,7 +126,7 @@ describe(`peering (${testEngine()})`, () => {
 
       const refused = await pingFromBorealis();
       assert.equal(refused.status, 403, refused.text);
-      assert.ok(refused.contentType.startsWith('application/problem+json'));
+      assert.ok(refused.contentType.startsWith('application/problem+json'), `the refusal is a problem document: ${refused.contentType}`);
       assert.equal(JSON.parse(refused.text).code, 'peer_suspended');
 
       const { contentId, licenseId } = await buy();
@@ -176,7 +176,7 @@ describe(`peering (${testEngine()})`, () => {
         assert.ok(trusted.keys.some((k) => k.kid === kid), `aurora trusts ${kid}`);
       }
       assert.equal(row.pinnedThumbprint, before.pinnedThumbprint, 'the pin is the operator’s, never changed by a refresh');
-      assert.ok((await auditAt(f.a, 'peer.refreshed')).some((r) => r.actor === 'owner@aurora.test' && r.target === borealis.id));
+      assert.ok((await auditAt(f.a, 'peer.refreshed')).some((r) => r.actor === 'owner@aurora.test' && r.target === borealis.id), 'the refresh is audited with its actor and the peer');
 
       // Signed with its new key, borealis is heard; a move wrapped to its new encryption key goes through.
       assert.equal((await pingFromBorealis()).status, 200);

@@ -70,7 +70,7 @@ describe("an authority's entity configuration (<issuer>/.well-known/tessera-auth
     assert.equal(claims.name, 'Aurora Media');
     assert.equal(claims.operator, 'Aurora Media Ltd');
     assert.equal(claims.exp, claims.iat + ENTITY_CONFIGURATION_TTL_SECONDS);
-    assert.ok(Math.abs(claims.iat - Date.now() / 1000) < 60);
+    assert.ok(Math.abs(claims.iat - Date.now() / 1000) < 60, `the configuration is issued now: iat ${claims.iat}`);
     assert.deepEqual(claims.endpoints, {
       federation: `${aurora.issuer}/federation`,
       jwks: `${aurora.issuer}/jwks.json`,

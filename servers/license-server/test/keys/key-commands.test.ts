@@ -111,7 +111,7 @@ describe('tessera-server key commands', () => {
     assert.match(out, new RegExp(`key ${retired} revoked`));
     const { keys, audit } = await stored();
     assert.equal(keys.find((k) => k.kid === retired)!.status, 'revoked');
-    assert.ok(audit.some((a) => a.action === 'key.revoke' && a.actor === 'cli' && a.target === retired));
+    assert.ok(audit.some((a) => a.action === 'key.revoke' && a.actor === 'cli' && a.target === retired), 'the revocation is audited with actor cli and the revoked kid');
 
     const active = await run('keys', 'revoke', '--authority', 'aurora', '--kid', kids(keys, 'sig', 'active')[0]!);
     assert.equal(active.code, 1);

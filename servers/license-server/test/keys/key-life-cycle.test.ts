@@ -60,7 +60,7 @@ describe('authority key life cycle: next → active → retired → revoked', ()
       assert.ok(![before[use].active, before[use].next].includes(after[use].next), `a fresh next ${use} key was made`);
       const promoted = rows.find((r) => r.kid === after[use].active)!;
       const retired = rows.find((r) => r.kid === before[use].active)!;
-      assert.ok(promoted.activatedAt && retired.retiredAt && retired.activatedAt);
+      assert.ok(promoted.activatedAt && retired.retiredAt && retired.activatedAt, `the promoted and retired ${use} keys record when they changed state`);
       assert.equal(promoted.activatedAt.getTime(), retired.retiredAt.getTime(), 'one instant for both halves of the change');
     }
     // The answer is the key list as stored, and the new keys are published at once.
@@ -138,13 +138,13 @@ describe('authority key life cycle: next → active → retired → revoked', ()
 
   test('revoking a retired key withdraws it from the key set; revoking it again changes nothing', async () => {
     const retired = kidsOf(await storedKeys(h, aurora.id), 'sig', 'retired')[0]!;
-    assert.ok((await publishedKids(h, 'aurora')).includes(retired));
+    assert.ok((await publishedKids(h, 'aurora')).includes(retired), 'the retired key is still published before it is revoked');
     const res = await owner.post(`/admin/authorities/aurora/keys/${retired}/revoke`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'revoked');
     const [row] = await h.server.ctx.db.select().from(authorityKeys).where(and(eq(authorityKeys.authorityId, aurora.id), eq(authorityKeys.kid, retired)));
     assert.equal(row!.status, 'revoked');
-    assert.ok(row!.revokedAt);
+    assert.ok(row!.revokedAt, 'the stored key records when it was revoked');
     assert.ok(!(await publishedKids(h, 'aurora')).includes(retired), 'a revoked key is not published');
     await assertOneActiveAndOneNextPerUse(h, aurora.id);
 
@@ -164,8 +164,8 @@ describe('authority key life cycle: next → active → retired → revoked', ()
     assert.notEqual(after.enc.next, before.enc.next);
     assert.equal(after.enc.active, before.enc.active);
     const published = await publishedKids(h, 'aurora');
-    assert.ok(!published.includes(before.enc.next));
-    assert.ok(published.includes(after.enc.next));
+    assert.ok(!published.includes(before.enc.next), 'the revoked next key is no longer published');
+    assert.ok(published.includes(after.enc.next), 'the fresh next key is published');
     // The next rotation promotes the replacement, never the revoked key.
     assert.equal((await rotate(owner, { use: 'enc' })).status, 200);
     assert.equal((await assertOneActiveAndOneNextPerUse(h, aurora.id)).enc.active, after.enc.next);
@@ -208,10 +208,10 @@ describe('authority key life cycle: next → active → retired → revoked', ()
 
   test('every key change is audited with its actor and the kids it moved, and never a private key', async () => {
     const entries = await auditEntries(h, aurora.id, ['keys.rotate', 'key.retire', 'key.revoke']);
-    assert.ok(entries.some((e) => e.action === 'keys.rotate' && e.actor === 'olga@aurora.test' && e.target === aurora.id));
-    assert.ok(entries.some((e) => e.action === 'key.retire' && e.actor === 'olga@aurora.test'));
-    assert.ok(entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string }).was === 'retired'));
-    assert.ok(entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string; replacedBy: string }).was === 'next' && (e.details as { replacedBy: string }).replacedBy));
+    assert.ok(entries.some((e) => e.action === 'keys.rotate' && e.actor === 'olga@aurora.test' && e.target === aurora.id), 'the rotation is audited with its actor and the authority');
+    assert.ok(entries.some((e) => e.action === 'key.retire' && e.actor === 'olga@aurora.test'), 'the retirement is audited with its actor');
+    assert.ok(entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string }).was === 'retired'), 'revoking a retired key is audited as such');
+    assert.ok(entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string; replacedBy: string }).was === 'next' && (e.details as { replacedBy: string }).replacedBy), 'revoking a next key is audited with the key that replaced it');
     const sealed = (await storedKeys(h, aurora.id)).map((k) => k.privateJwkSealed);
     for (const e of entries) {
       const text = JSON.stringify(e.details);
@@ -220,7 +220,7 @@ describe('authority key life cycle: next → active → retired → revoked', ()
     }
     // The audit log shows through the admin API as well.
     const listed = await viewer.get('/admin/authorities/aurora/audit').query({ action: 'keys.rotate' }).expect(200);
-    assert.ok(listed.body.items.length >= 1);
+    assert.ok(listed.body.items.length >= 1, `the admin audit API lists the rotation: ${listed.body.items.length} entries`);
   });
 
   test('an authority created before next keys existed gets them announced at its first rotation, its active keys unchanged', async () => {

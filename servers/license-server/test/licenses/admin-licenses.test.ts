@@ -76,7 +76,7 @@ describe('licenses in the admin API', () => {
   test('the list pages with a cursor, without repeating or skipping a license', async () => {
     const first = await viewer.get('/admin/authorities/aurora/licenses?limit=3').expect(200);
     assert.equal(first.body.items.length, 3);
-    assert.ok(first.body.nextCursor);
+    assert.ok(first.body.nextCursor, 'a full first page offers a cursor to the next');
     const second = await viewer.get(`/admin/authorities/aurora/licenses?limit=3&cursor=${first.body.nextCursor}`).expect(200);
     assert.equal(second.body.items.length, 1);
     assert.equal(second.body.nextCursor, null);

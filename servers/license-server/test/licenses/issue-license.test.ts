@@ -49,7 +49,7 @@ describe('license supply (claims 1, 6, 7)', () => {
     assert.equal(claims.uid, alice.id);
     assert.equal(claims.cid, content.id);
     assert.deepEqual(claims.origin, { type: 'purchase' });
-    assert.ok(claims.nbf <= Math.floor(Date.now() / 1000));
+    assert.ok(claims.nbf <= Math.floor(Date.now() / 1000), `the license is valid from now on: nbf ${claims.nbf}`);
     const key = await unwrapContentKey(claims.key, phone.key.privateJwk);
     assert.deepEqual(Buffer.from(key), content.key, 'the device key unwraps the content key');
     await assert.rejects(unwrapContentKey(claims.key, tablet.key.privateJwk), 'no other device can unwrap it');
@@ -175,8 +175,8 @@ describe('license supply (claims 1, 6, 7)', () => {
     assert.equal(bought.status, 201);
     const list = await tablet.call('GET', '/licenses');
     assert.equal(list.status, 200);
-    assert.ok(list.body.items.every((l: { clientId: string }) => l.clientId === tablet.clientId));
-    assert.ok(list.body.items.some((l: { licenseId: string }) => l.licenseId === bought.body.licenseId));
+    assert.ok(list.body.items.every((l: { clientId: string }) => l.clientId === tablet.clientId), 'the device lists only its own licenses');
+    assert.ok(list.body.items.some((l: { licenseId: string }) => l.licenseId === bought.body.licenseId), 'the device lists the license it bought');
     const status = await tablet.call('GET', `/licenses/${bought.body.licenseId}`);
     assert.equal(status.status, 200);
     assert.equal(status.body.state, 'active');
@@ -184,7 +184,7 @@ describe('license supply (claims 1, 6, 7)', () => {
     expectProblem(await phone.call('GET', `/licenses/${bought.body.licenseId}`), 404, 'license_unknown');
     expectProblem(await tablet.call('GET', `/licenses/${newId('license')}`), 404, 'license_unknown');
     const phoneList = await phone.call('GET', '/licenses');
-    assert.ok(!phoneList.body.items.some((l: { licenseId: string }) => l.licenseId === bought.body.licenseId));
+    assert.ok(!phoneList.body.items.some((l: { licenseId: string }) => l.licenseId === bought.body.licenseId), 'another device does not list the license');
   });
 
   test('a request with unknown fields or a malformed content ID is refused before anything happens', async () => {

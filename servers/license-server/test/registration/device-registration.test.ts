@@ -40,7 +40,7 @@ describe('device registration', () => {
     assert.equal(body.authority, aurora.issuer);
     assert.deepEqual(body.user, { id: alice.id, username: 'alice', globalId: userGlobalId(alice.id, aurora.issuer) });
     assert.equal(body.label, 'Living-room TV');
-    assert.ok(!Number.isNaN(Date.parse(body.registeredAt)));
+    assert.ok(!Number.isNaN(Date.parse(body.registeredAt)), `the registration time is a date: ${body.registeredAt}`);
 
     const jwks = (await h.request().get('/t/aurora/jwks.json').expect(200)).body;
     assert.deepEqual(body.authorityKeys, jwks, 'the keys returned at registration are the published ones (claim 10)');
@@ -57,7 +57,7 @@ describe('device registration', () => {
     assert.equal(payload.uid, alice.id);
     assert.equal(payload.leaf, body.leafId);
     assert.equal(await jwkThumbprint(payload.cnf.jwk), await jwkThumbprint(device.key.publicJwk), 'the certificate binds the device key');
-    assert.ok(Math.abs(payload.iat - Date.now() / 1000) < 60);
+    assert.ok(Math.abs(payload.iat - Date.now() / 1000) < 60, `the certificate is issued now: iat ${payload.iat}`);
 
     const row = await clientRow(body.clientId);
     assert.ok(row, 'the client is stored');
@@ -84,7 +84,7 @@ describe('device registration', () => {
     }
     assert.ok(leaves[0]! < leaves[1]! && leaves[1]! < leaves[2]!, `leaves ${leaves.join(',')} increase`);
     const [authority] = await h.server.ctx.db.select().from(authorities).where(eq(authorities.id, aurora.id));
-    assert.ok(authority!.nextLeafId > leaves[2]!);
+    assert.ok(authority!.nextLeafId > leaves[2]!, `the next leaf ID is past every one handed out: ${authority!.nextLeafId} > ${leaves[2]}`);
   });
 
   test('a wrong password and an unknown user both get invalid_credentials, and nothing is stored', async () => {

@@ -52,10 +52,10 @@ describe("a user's own devices", () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.clientId, old.clientId);
     assert.equal(res.body.status, 'revoked');
-    assert.ok(res.body.revokedAt);
+    assert.ok(res.body.revokedAt, 'the answer says when the device was revoked');
     const row = await storedClient(old.clientId);
     assert.equal(row.status, 'revoked');
-    assert.ok(row.revokedAt);
+    assert.ok(row.revokedAt, 'the stored device records when it was revoked');
     expectProblem(await old.call('GET', '/me'), 403, 'client_revoked');
     assert.equal((await laptop.call('GET', '/me')).status, 200);
 

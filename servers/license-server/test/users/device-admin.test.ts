@@ -61,7 +61,7 @@ describe('administering devices', () => {
 
     const first = await viewer.get('/admin/authorities/aurora/devices').query({ limit: 2 });
     assert.equal(first.body.items.length, 2);
-    assert.ok(first.body.nextCursor);
+    assert.ok(first.body.nextCursor, 'a full first page offers a cursor to the next');
     const second = await viewer.get('/admin/authorities/aurora/devices').query({ limit: 2, cursor: first.body.nextCursor });
     assert.deepEqual(second.body.items.map((d: { clientId: string }) => d.clientId), [devices.alicePhone!.clientId]);
     assert.equal(second.body.nextCursor, null);
@@ -72,7 +72,7 @@ describe('administering devices', () => {
     const res = await admin.post(`/admin/authorities/aurora/devices/${target.clientId}/revoke`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'revoked');
-    assert.ok(res.body.revokedAt);
+    assert.ok(res.body.revokedAt, 'the answer says when the device was revoked');
     const [row] = await h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.id, target.clientId)));
     assert.equal(row!.status, 'revoked');
     expectProblem(await target.call('GET', '/me'), 403, 'client_revoked');

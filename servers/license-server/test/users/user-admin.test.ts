@@ -103,7 +103,7 @@ describe('administering users', () => {
     do {
       const res: supertest.Response = await agent.get('/admin/authorities/paging/users').query({ q: 'member', limit: 3, ...(cursor ? { cursor } : {}) });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.ok(res.body.items.length <= 3);
+      assert.ok(res.body.items.length <= 3, `a page holds at most the limit of 3: ${res.body.items.length}`);
       seen.push(...res.body.items.map((u: { username: string }) => u.username));
       cursor = res.body.nextCursor;
       pages++;
