@@ -8,7 +8,7 @@ import {
   formatZodIssues,
   idSchema,
   isoDateTime,
-  issuerUrlSchema,
+  issuerInputSchema,
   jwksSchema,
   licenseOriginSchema,
   licenseStateSchema,
@@ -31,9 +31,9 @@ export const deviceRecordSchema = z
   .object({
     version: z.literal(1),
     /** The authority's issuer URL: what `iss` of its tokens must equal. */
-    authority: issuerUrlSchema,
+    authority: issuerInputSchema,
     /** The URL requests are sent to; the issuer unless the device reached it another way. */
-    endpoint: issuerUrlSchema,
+    endpoint: issuerInputSchema,
     clientId: idSchema,
     leafId: z.number().int().nonnegative(),
     user: userSummarySchema,
@@ -93,7 +93,7 @@ export const outgoingMoveRecordSchema = z
     moveId: idSchema,
     contentId: idSchema,
     licenseId: idSchema,
-    destination: z.object({ clientId: idSchema, authority: issuerUrlSchema }).strict(),
+    destination: z.object({ clientId: idSchema, authority: issuerInputSchema }).strict(),
     certificate: compactJwsSchema,
     state: z.enum(['issued', 'bundled']),
     bundle: z.string().nullable(),

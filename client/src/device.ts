@@ -16,7 +16,8 @@ import {
   deviceListSchema,
   deviceSchema,
   formatZodIssues,
-  issuerUrlSchema,
+  canonicalIssuer,
+  IssuerError,
   jwkThumbprint,
   jwksSchema,
   licenseResponseSchema,
@@ -881,11 +882,14 @@ export class Device {
   }
 }
 
-/** Issuer URLs are compared as strings, so the device keeps one spelling: no trailing slash. */
+/** Issuer URLs are compared as strings, so the device keeps their canonical spelling (SPEC §1.3). */
 export function normalizeIssuer(url: string): string {
-  const trimmed = url.trim().replace(/\/+$/, '');
-  if (!issuerUrlSchema.safeParse(trimmed).success) throw new DeviceError('invalid_input', `${JSON.stringify(url)} is not an http(s) issuer URL such as https://licenses.example/t/store`);
-  return trimmed;
+  try {
+    return canonicalIssuer(url);
+  } catch (error) {
+    if (error instanceof IssuerError) throw new DeviceError('invalid_input', `${JSON.stringify(url)} is not an issuer URL: it ${error.message}`);
+    throw error;
+  }
 }
 
 function displayRights(token: string): Rights | null {

@@ -65,7 +65,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Joins an issuer URL and a path the same way everywhere, since the proof signs the result. */
 export function issuerUrl(issuer: string, path: string, query?: JsonRequest<unknown>['query']): string {
-  const url = new URL(`${issuer.replace(/\/+$/, '')}${path}`);
+  const url = new URL(`${issuer}${path}`);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined) url.searchParams.set(name, String(value));
   }

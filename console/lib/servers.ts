@@ -1,5 +1,5 @@
 import 'server-only';
-import { z } from 'zod';
+import { issuerInputSchema } from '@tessera/protocol';
 
 /**
  * The license servers this console manages, read once from the environment:
@@ -19,7 +19,8 @@ export interface LicenseServer {
   url: string;
 }
 
-const urlSchema = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+// A base URL in the same canonical form as an issuer (SPEC §1.3): lower-case host, no trailing slash.
+const urlSchema = issuerInputSchema;
 
 function fromEnv(env: NodeJS.ProcessEnv): LicenseServer[] {
   const defaults = { a: ['http://127.0.0.1:4001', 'Server A'], b: ['http://127.0.0.1:4002', 'Server B'] } as const;

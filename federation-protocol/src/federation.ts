@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amountSchema, currencySchema, idSchema, issuerUrlSchema, moneySchema, periodSchema } from './api/common.ts';
+import { amountSchema, currencySchema, idSchema, issuerInputSchema, issuerUrlSchema, moneySchema, periodSchema } from './api/common.ts';
 import { compactJweSchema, compactJwsSchema, jwksSchema } from './jose.ts';
 import { problemCatalogue, type ProblemCode } from './problems.ts';
 import { rightsSchema } from './tokens.ts';
@@ -184,7 +184,7 @@ export const linkAssertionClaimsSchema = z
 export type LinkAssertionClaims = z.infer<typeof linkAssertionClaimsSchema>;
 
 // Device API bodies for linking (served per authority, device-proof authenticated).
-export const linkAssertionRequestSchema = z.object({ audience: issuerUrlSchema }).strict();
+export const linkAssertionRequestSchema = z.object({ audience: issuerInputSchema }).strict();
 export const linkAssertionResponseSchema = z.object({ assertion: compactJwsSchema, expiresAt: z.iso.datetime({ offset: true }) }).strict();
 export const presentLinkRequestSchema = z.object({ assertion: compactJwsSchema }).strict();
 export const accountLinkSchema = z
@@ -230,14 +230,14 @@ export type Peer = z.infer<typeof peerSchema>;
 export const peerListSchema = z.object({ items: z.array(peerSchema) }).strict();
 export const addPeerRequestSchema = z
   .object({
-    issuer: issuerUrlSchema,
+    issuer: issuerInputSchema,
     /** The thumbprint of the key that signs the peer's entity configuration, compared out of band. */
     thumbprint: thumbprintSchema,
     name: z.string().min(1).max(200).optional(),
   })
   .strict();
 export const peerParamsSchema = z.object({ authority: z.string().min(2).max(40), peerId: idSchema }).strict();
-export const discoverPeerQuerySchema = z.object({ issuer: issuerUrlSchema }).strict();
+export const discoverPeerQuerySchema = z.object({ issuer: issuerInputSchema }).strict();
 export const discoveredPeerSchema = z
   .object({
     issuer: issuerUrlSchema,

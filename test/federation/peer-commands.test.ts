@@ -54,11 +54,22 @@ describe('tessera-server peer commands', () => {
     assert.match(wrong.stderr, /peer_thumbprint_mismatch/);
 
     assert.match(await run(aurora, ['peer', 'add', '--authority', 'aurora', '--issuer', issuer, '--thumbprint', thumbprint]), /peer added: .*\tactive\t/);
-    assert.match(await run(aurora, ['peer', 'suspend', '--authority', 'aurora', '--issuer', issuer]), /\tsuspended\t/);
+    // Any spelling of the issuer names the same peer (SPEC §1.3).
+    assert.match(await run(aurora, ['peer', 'suspend', '--authority', 'aurora', '--issuer', `${issuer.replace('http://', 'HTTP://')}/`]), /\tsuspended\t/);
     assert.match(await run(aurora, ['peer', 'resume', '--authority', 'aurora', '--issuer', issuer]), /\tactive\t/);
     assert.match(await run(aurora, ['peer', 'refresh', '--authority', 'aurora', '--issuer', issuer]), /\(ok\)$/m);
     const list = await run(aurora, ['peer', 'list', '--authority', 'aurora']);
     assert.equal(list.trim().split('\n').length, 1);
     assert.ok(list.includes(`pinned ${thumbprint}`), `the listed peer shows its pinned thumbprint: ${list}`);
+  });
+
+  test('an issuer with a query or another scheme is refused with the reason, before anything is fetched or stored', async () => {
+    for (const [bad, reason] of [[`${issuer}?x=1`, /query or a fragment/], [issuer.replace('http://', 'ftp://'), /http or https, not ftp/]] as const) {
+      const res = await serverCommand(['peer', 'discover', '--issuer', bad], aurora);
+      assert.notEqual(res.code, 0, `${bad} is refused`);
+      assert.match(res.stderr, /--issuer/, 'the message names the option');
+      assert.match(res.stderr, reason);
+      assert.doesNotMatch(res.stderr, /at .*\.ts:\d+/, 'no stack trace');
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const isoDateTime = z.iso.datetime({ offset: true });
-export const issuerUrlSchema = z.url({ protocol: /^https?$/ }).max(512);
+export * from '../issuer.ts';
 export const idSchema = z.string().min(1).max(64).regex(/^[a-z]{2,4}_[A-Za-z0-9_-]{1,60}$/, 'must be a Tessera ID such as lic_…');
 export const slugSchema = z.string().min(2).max(40).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and dashes');
 export const usernameSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@+-]+$/, 'letters, digits and . _ @ + -');

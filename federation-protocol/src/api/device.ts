@@ -5,6 +5,7 @@ import {
   authorityParamsSchema,
   idSchema,
   isoDateTime,
+  issuerInputSchema,
   issuerUrlSchema,
   moneySchema,
   paginationQuerySchema,
@@ -144,7 +145,7 @@ export const moveRequestSchema = z
       .object({
         clientId: idSchema,
         /** Issuer URL of the destination's authority; absent means this authority. */
-        authority: issuerUrlSchema.optional(),
+        authority: issuerInputSchema.optional(),
       })
       .strict(),
   })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { eq, sql } from 'drizzle-orm';
-import { newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
+import { canonicalIssuer, IssuerError, newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
 import { hashPassword } from './admin/passwords.ts';
 import { createAuthority } from './authorities/create-authority.ts';
 import { configFromEnv, type ServerConfigInput } from './config.ts';
@@ -232,20 +232,29 @@ program
 
 const peer = program.command('peer').description("manage an authority's peers: other authorities it federates with (SPEC §10.3)");
 const peerLine = (p: PeerRow) => `${p.issuer}\t${p.status}\tpinned ${p.pinnedThumbprint}\t${p.name ?? ''}\tlast contact ${p.lastContactAt?.toISOString() ?? '-'} (${p.lastOutcome ?? '-'})`;
+/** `--issuer` in its canonical form (SPEC §1.3), or commander's refusal naming the option. */
+function issuerArgument(value: string): string {
+  try {
+    return canonicalIssuer(value);
+  } catch (error) {
+    if (error instanceof IssuerError) throw new InvalidArgumentError(`the issuer ${error.message}.`);
+    throw error;
+  }
+}
 /** The peer of `--authority` with issuer `--issuer`, or a clear refusal. */
 async function peerOf(ctx: AppContext, slug: string, issuer: string): Promise<{ authority: AuthorityRef; row: PeerRow }> {
   const authority = await ctx.authorities.bySlug(slug);
-  const row = await findPeerByIssuer(ctx.db, authority.id, issuer.replace(/\/+$/, ''));
+  const row = await findPeerByIssuer(ctx.db, authority.id, issuer);
   if (!row) throw new TesseraProblem('peer_unknown', `${authority.issuer} does not peer with ${issuer}`);
   return { authority, row };
 }
 peer
   .command('discover')
   .description("fetch an authority's entity configuration and print the thumbprint to compare with its operator")
-  .requiredOption('--issuer <url>')
+  .requiredOption('--issuer <url>', "the peer authority's issuer URL", issuerArgument)
   .action((o) =>
     withServer(async () => {
-      const { claims, signedBy } = await fetchEntityConfiguration(String(o.issuer).replace(/\/+$/, ''));
+      const { claims, signedBy } = await fetchEntityConfiguration(o.issuer);
       console.log(`${claims.name}${claims.operator ? ` (${claims.operator})` : ''}\nissuer      ${claims.iss}\nthumbprint  ${signedBy}\nversions    ${claims.versions.join(', ')}`);
     }),
   );
@@ -253,7 +262,7 @@ peer
   .command('add')
   .description('peer with an authority, pinning the thumbprint you compared out of band')
   .requiredOption('--authority <slug>')
-  .requiredOption('--issuer <url>')
+  .requiredOption('--issuer <url>', "the peer authority's issuer URL", issuerArgument)
   .requiredOption('--thumbprint <thumbprint>')
   .option('--name <name>')
   .action((o) =>
@@ -280,7 +289,7 @@ for (const [name, description] of [
     .command(name)
     .description(description)
     .requiredOption('--authority <slug>')
-    .requiredOption('--issuer <url>')
+    .requiredOption('--issuer <url>', "the peer authority's issuer URL", issuerArgument)
     .action((o) =>
       withServer(async ({ ctx }) => {
         const { authority, row } = await peerOf(ctx, o.authority, o.issuer);

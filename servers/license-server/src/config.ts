@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { issuerInputSchema } from '@tessera/protocol';
 import { z } from 'zod';
 
 /**
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export const serverConfigSchema = z.object({
   /** The base URL clients use to reach this server; issuers are `<publicUrl>/t/<slug>`. */
-  publicUrl: z.url().transform((u) => u.replace(/\/+$/, '')),
+  publicUrl: issuerInputSchema,
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(4001),
   /** Embedded database, packages and (without TESSERA_MASTER_KEY) the master key file live here. */

@@ -5,6 +5,7 @@ import {
   LINK_ASSERTION_MAX_LIFETIME_SECONDS,
   linkAssertionClaimsSchema,
   newId,
+  issuerInputSchema,
   parseUserGlobalId,
   routes,
   signJws,
@@ -41,11 +42,11 @@ const toLink = (row: LinkRow): AccountLink => ({
 
 /** Signs a short-lived assertion that `userId` is signed in at this authority, for `audience` only. */
 export async function createLinkAssertion(ctx: AppContext, authority: AuthorityRef, userId: string, audience: string): Promise<{ assertion: string; expiresAt: string }> {
-  await activePeer(ctx.db, authority, audience.replace(/\/+$/, ''));
+  await activePeer(ctx.db, authority, audience);
   const key = await ctx.keyring.signingKey(authority.id);
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + LINK_ASSERTION_MAX_LIFETIME_SECONDS;
-  const claims = linkAssertionClaimsSchema.parse({ iss: authority.issuer, aud: audience.replace(/\/+$/, ''), sub: userGlobalId(userId, authority.issuer), iat, exp, jti: randomBytes(18).toString('base64url') });
+  const claims = linkAssertionClaimsSchema.parse({ iss: authority.issuer, aud: audience, sub: userGlobalId(userId, authority.issuer), iat, exp, jti: randomBytes(18).toString('base64url') });
   return { assertion: await signJws(claims, { typ: TOKEN_TYPES.linkAssertion, key: key.key, kid: key.kid }), expiresAt: new Date(exp * 1000).toISOString() };
 }
 
@@ -108,8 +109,11 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
  * seed does this). Audited. Linking the same pair again answers the existing link.
  */
 export async function linkAccountsByOperator(ctx: AppContext, authority: AuthorityRef, actor: string, userId: string, peerUser: string): Promise<{ link: AccountLink; created: boolean }> {
-  const parsed = parseUserGlobalId(peerUser);
-  if (!parsed) throw new TesseraProblem('invalid_request', `${peerUser} is not a global user ID (<userId>@<issuer URL>)`);
+  const named = parseUserGlobalId(peerUser);
+  const issuer = named ? issuerInputSchema.safeParse(named.issuer) : null;
+  if (!named || !issuer?.success) throw new TesseraProblem('invalid_request', `${peerUser} is not a global user ID (<userId>@<issuer URL>)`, { errors: [{ path: 'peerUser', message: 'must be <userId>@<issuer URL>' }] });
+  // An operator may type the peer's issuer in any spelling; it is stored in its canonical one.
+  const parsed = { userId: named.userId, issuer: issuer.data };
   await activePeer(ctx.db, authority, parsed.issuer);
   return ctx.db.transaction(async (tx) => {
     const [user] = await tx.select({ id: users.id }).from(users).where(and(eq(users.authorityId, authority.id), eq(users.id, userId)));

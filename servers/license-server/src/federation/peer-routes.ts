@@ -11,9 +11,8 @@ export const registerPeerRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.discoverPeer, async ({ query }) => {
-    const issuer = query.issuer.replace(/\/+$/, '');
-    const { claims, signedBy } = await fetchEntityConfiguration(issuer);
-    return ok({ issuer, name: claims.name, operator: claims.operator, thumbprint: signedBy, versions: claims.versions });
+    const { claims, signedBy } = await fetchEntityConfiguration(query.issuer);
+    return ok({ issuer: query.issuer, name: claims.name, operator: claims.operator, thumbprint: signedBy, versions: claims.versions });
   });
 
   bindRoute(router, ctx, guards, routes.addPeer, async ({ authority, admin, body }) => {

@@ -73,8 +73,9 @@ const keysOf = (config: VerifiedConfiguration): TrustedKeys => ({ keys: config.c
  * Peers with an authority: fetches its entity configuration and accepts it only when it is
  * signed by the key whose thumbprint the operator pinned after comparing it out of band.
  */
+/** `input.issuer` is canonical (SPEC §1.3): the route and the CLI parse it so. */
 export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: string, input: { issuer: string; thumbprint: string; name?: string | undefined }): Promise<PeerRow> {
-  const issuer = input.issuer.replace(/\/+$/, '');
+  const { issuer } = input;
   if (issuer === authority.issuer) throw new TesseraProblem('invalid_request', 'an authority cannot peer with itself');
   if (await findPeerByIssuer(ctx.db, authority.id, issuer)) throw new TesseraProblem('peer_exists', `${authority.issuer} already peers with ${issuer}`);
   const config = await fetchEntityConfiguration(issuer);

@@ -10,7 +10,7 @@ import { and, eq, or } from 'drizzle-orm';
 export const registerMoveRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.requestMove, async ({ authority, device, body }) => {
     const source = { authority, clientId: device.clientId, userId: device.userId };
-    const destinationIssuer = body.destination.authority?.replace(/\/+$/, '') ?? authority.issuer;
+    const destinationIssuer = body.destination.authority ?? authority.issuer;
     if (destinationIssuer === authority.issuer) return created(await requestMove(ctx, source, body));
     const { move, refusal } = await requestCrossAuthorityMove(ctx, source, body, destinationIssuer);
     if (refusal) throw refusal;

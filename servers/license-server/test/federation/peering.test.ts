@@ -71,6 +71,17 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal(await peerRow(f.a, cygnus.issuer), undefined, 'discovering stores nothing');
     });
 
+    test('an issuer is taken in its canonical form; one with a query, a fragment, a user or another scheme is refused before any fetch', async () => {
+      const respelled = await f.a.admin.get('/admin/authorities/aurora/peers/discover').query({ issuer: `HTTP://${cygnus.issuer.slice('http://'.length)}/` });
+      assert.equal(respelled.status, 200, JSON.stringify(respelled.body));
+      assert.equal(respelled.body.issuer, cygnus.issuer, 'the answer names the canonical issuer');
+      for (const issuer of [`${cygnus.issuer}?x=1`, `${cygnus.issuer}#top`, cygnus.issuer.replace('http://', 'http://ops:secret@'), cygnus.issuer.replace('http://', 'ftp://'), 'not a url']) {
+        const res = await f.a.admin.get('/admin/authorities/aurora/peers/discover').query({ issuer });
+        const problem = expectProblem(res, 400, 'invalid_request') as { errors?: { path: string }[] };
+        assert.deepEqual(problem.errors?.map((e) => e.path), ['issuer'], `${issuer} is refused naming the field`);
+      }
+    });
+
     test('a thumbprint that does not match the key signing the configuration is refused and nothing is stored', async () => {
       const audited = (await auditAt(f.a, 'peer.added')).length;
       const stranger = await generateEcKeyPair('sig');
@@ -93,6 +104,9 @@ describe(`peering (${testEngine()})`, () => {
 
       const again = await f.a.admin.post('/admin/authorities/aurora/peers').send({ issuer: cygnus.issuer, thumbprint });
       expectProblem(again, 409, 'peer_exists');
+      // The same authority spelled another way is the same peer (SPEC §1.3: one canonical issuer).
+      const respelled = `HTTP://${cygnus.issuer.slice('http://'.length)}//`;
+      expectProblem(await f.a.admin.post('/admin/authorities/aurora/peers').send({ issuer: respelled, thumbprint }), 409, 'peer_exists');
       assert.equal((await peersAt(f.a)).filter((p) => p.issuer === cygnus.issuer).length, 1);
       const audit = await auditAt(f.a, 'peer.added');
       assert.equal(audit.length, before + 1, 'one audit row for the one peer added');
