@@ -51,11 +51,19 @@ const parseIssuer = (value: string, ctx: z.RefinementCtx): string => {
  * accepted and turned into the canonical form, so `HTTPS://Licenses.Example/t/store/` and
  * `https://licenses.example/t/store` name the same authority.
  */
-export const issuerInputSchema = z.string().max(ISSUER_MAX_LENGTH * 2).transform(parseIssuer);
+export const issuerInputSchema = z
+  .string()
+  .max(ISSUER_MAX_LENGTH * 2)
+  .transform(parseIssuer)
+  .meta({ format: 'uri', description: 'An issuer URL in any spelling; the server takes its canonical form (SPEC §1.3).' });
 
 /**
  * An issuer inside a signed token or an answer: it must already be canonical. A signer that
  * spells itself otherwise is refused rather than silently rewritten, since what was signed is
  * what is compared.
  */
-export const issuerUrlSchema = z.string().max(ISSUER_MAX_LENGTH).refine(isCanonicalIssuer, { message: 'must be a canonical issuer URL (http(s), lower-case scheme and host, no default port, no query, fragment or trailing slash)' });
+export const issuerUrlSchema = z
+  .string()
+  .max(ISSUER_MAX_LENGTH)
+  .refine(isCanonicalIssuer, { message: 'must be a canonical issuer URL (http(s), lower-case scheme and host, no default port, no query, fragment or trailing slash)' })
+  .meta({ format: 'uri', description: 'An issuer URL in its canonical form (SPEC §1.3).' });
