@@ -11,7 +11,7 @@ export const registerPeerRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.discoverPeer, async ({ query }) => {
-    const { claims, signedBy } = await fetchEntityConfiguration(query.issuer);
+    const { claims, signedBy } = await fetchEntityConfiguration(query.issuer, { timeoutMs: ctx.config.peerTimeoutMs });
     return ok({ issuer: query.issuer, name: claims.name, operator: claims.operator, thumbprint: signedBy, versions: claims.versions });
   });
 

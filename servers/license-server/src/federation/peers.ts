@@ -78,7 +78,7 @@ export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: s
   const { issuer } = input;
   if (issuer === authority.issuer) throw new TesseraProblem('invalid_request', 'an authority cannot peer with itself');
   if (await findPeerByIssuer(ctx.db, authority.id, issuer)) throw new TesseraProblem('peer_exists', `${authority.issuer} already peers with ${issuer}`);
-  const config = await fetchEntityConfiguration(issuer);
+  const config = await fetchEntityConfiguration(issuer, { timeoutMs: ctx.config.peerTimeoutMs });
   if (config.signedBy !== input.thumbprint) {
     throw new TesseraProblem('peer_thumbprint_mismatch', `the entity configuration of ${issuer} is signed by the key ${config.signedBy}, not the pinned ${input.thumbprint}; compare the thumbprint with the peer's operator again`);
   }
@@ -116,7 +116,7 @@ export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: s
 export async function refreshPeerKeys(ctx: AppContext, authority: AuthorityRef, peer: PeerRow, actor: string | null): Promise<PeerRow> {
   let config: VerifiedConfiguration;
   try {
-    config = await fetchEntityConfiguration(peer.issuer);
+    config = await fetchEntityConfiguration(peer.issuer, { timeoutMs: ctx.config.peerTimeoutMs });
   } catch (error) {
     await recordContact(ctx.db, authority.id, peer.id, error instanceof TesseraProblem ? error.code : 'peer_unreachable');
     throw error;

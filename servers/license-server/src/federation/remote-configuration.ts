@@ -8,9 +8,7 @@ import {
   type EntityConfigurationClaims,
   type PublicEcJwk,
 } from '@tessera/protocol';
-
-/** How long a peer may take to answer any federation call before the call counts as unanswered. */
-export const PEER_TIMEOUT_MS = 10_000;
+import { settingDefault } from '../config.ts';
 
 export interface VerifiedConfiguration {
   claims: EntityConfigurationClaims;
@@ -22,11 +20,13 @@ export interface VerifiedConfiguration {
  * Fetches `<issuer>/.well-known/tessera-authority` and verifies it against its own key set.
  * That only proves the configuration is self-consistent; whether the signing key is trusted is
  * the caller's decision (the pinned thumbprint when peering, a trusted key when refreshing).
+ * `timeoutMs` is the server's `peerTimeoutMs`; callers without a configuration get its default.
  */
-export async function fetchEntityConfiguration(issuer: string, now = Date.now()): Promise<VerifiedConfiguration> {
+export async function fetchEntityConfiguration(issuer: string, options: { timeoutMs?: number; now?: number } = {}): Promise<VerifiedConfiguration> {
+  const { timeoutMs = settingDefault('peerTimeoutMs'), now = Date.now() } = options;
   let token: string;
   try {
-    const res = await fetch(`${issuer}${ENTITY_CONFIGURATION_PATH}`, { signal: AbortSignal.timeout(PEER_TIMEOUT_MS), redirect: 'error' });
+    const res = await fetch(`${issuer}${ENTITY_CONFIGURATION_PATH}`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
     if (!res.ok) throw new TesseraProblem('peer_unreachable', `${issuer}${ENTITY_CONFIGURATION_PATH} answered HTTP ${res.status}`);
     token = (await res.text()).trim();
   } catch (error) {
