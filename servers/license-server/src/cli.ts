@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { eq, sql } from 'drizzle-orm';
-import { canonicalIssuer, IssuerError, newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
-import { hashPassword } from './admin/passwords.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { eq } from 'drizzle-orm';
+import { canonicalIssuer, IssuerError, TesseraProblem, type AdminRole } from '@tessera/protocol';
+import { addAdministrator, createAdministratorAccount } from './admin/manage-admins.ts';
+import { CLI_ACTOR } from './audit/actor.ts';
 import { createAuthority } from './authorities/create-authority.ts';
-import { configFromEnv, type ServerConfigInput } from './config.ts';
+import { ConfigError, configFromEnv, type ServerConfigInput } from './config.ts';
+import { toProblem } from './http/errors.ts';
 import { KEY_CACHE_MS } from './keys/authority-keyring.ts';
 import type { AuthorityKeyRow } from './keys/key-queries.ts';
 import { listKeys, retireAuthorityKey, revokeAuthorityKey, rotateAuthorityKeys, type RotationScope } from './keys/manage-keys.ts';
 import { createTesseraServer } from './server.ts';
-import { adminRoles, adminUsers, authorities, users } from './storage/schema.ts';
-import { recordAudit } from './audit/audit-log.ts';
+import { authorities } from './storage/schema.ts';
+import { createUser } from './users/manage-users.ts';
 import type { AuthorityRef } from './authorities/authority-directory.ts';
 import type { AppContext } from './context.ts';
 import { addPeer, findPeerByIssuer, listPeers, refreshPeerKeys, setPeerStatus, type PeerRow } from './federation/peers.ts';
@@ -18,6 +22,8 @@ import { fetchEntityConfiguration } from './federation/remote-configuration.ts';
 
 const program = new Command('tessera-server')
   .description('Tessera license server: serve, and administer authorities from the command line.')
+  // Usage errors end with exit code 2 (see the catch at the bottom), refused actions with 1.
+  .exitOverride()
   .option('--data-dir <dir>', 'data directory (embedded database, packages, key file); env TESSERA_DATA_DIR', undefined)
   .option('--database-url <url>', 'PostgreSQL URL; env DATABASE_URL (default: embedded PGlite in the data directory)');
 
@@ -26,9 +32,23 @@ function overrides(): Partial<ServerConfigInput> {
   return { ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}) };
 }
 
-/** Opens storage for an administrative command (migrating it), runs it, closes. */
-async function withServer<T>(fn: (server: Awaited<ReturnType<typeof createTesseraServer>>) => Promise<T>): Promise<T> {
-  const server = await createTesseraServer({ ...configFromEnv(process.env, overrides()), logLevel: 'warn', backgroundJobs: false });
+/** A number from the command line; what is not one becomes NaN, refused by the domain's schema as the API refuses it. */
+const wholeNumber = (value: string | undefined): number | undefined => (value === undefined ? undefined : value.trim() === '' ? Number.NaN : Number(value));
+
+/** A usage error: the command cannot run as given. Exit code 2. */
+class UsageError extends Error {}
+
+/**
+ * Opens storage for an administrative command (migrating it), runs it, closes. Only the commands
+ * that set a server up may start from nothing; the others refuse a data directory that holds no
+ * database rather than create an empty one (and a master key) wherever they were run.
+ */
+async function withServer<T>(fn: (server: Awaited<ReturnType<typeof createTesseraServer>>) => Promise<T>, options: { mayCreate?: boolean } = {}): Promise<T> {
+  const config = configFromEnv(process.env, overrides());
+  if (!options.mayCreate && !config.databaseUrl && !existsSync(path.join(config.dataDir, 'db'))) {
+    throw new UsageError(`no Tessera data directory at ${config.dataDir} (it holds no database); give --data-dir or TESSERA_DATA_DIR of a server, or DATABASE_URL`);
+  }
+  const server = await createTesseraServer({ ...config, logLevel: 'warn', backgroundJobs: false });
   try {
     return await fn(server);
   } finally {
@@ -59,7 +79,7 @@ program
 program
   .command('migrate')
   .description('apply database migrations and exit')
-  .action(() => withServer(async () => console.log('database is up to date')));
+  .action(() => withServer(async () => console.log('database is up to date'), { mayCreate: true }));
 
 program
   .command('master-key')
@@ -73,27 +93,25 @@ authority
   .requiredOption('--name <name>', 'display name')
   .option('--operator <operator>', 'who operates it')
   .option('--currency <code>', 'ISO 4217 currency', 'EUR')
-  .option('--device-limit <n>', 'devices per user', '12')
+  .option('--device-limit <n>', 'devices per user')
   .option('--license-price <minor units>')
   .option('--move-price <minor units>')
   .option('--federation-fee <minor units>')
   .action((o) =>
-    withServer(async ({ ctx }) => {
-      const n = (v: string | undefined) => (v === undefined ? undefined : Number.parseInt(v, 10));
-      const row = await ctx.db.transaction(async (tx) => {
-        const created = await createAuthority(ctx, tx, {
+    withServer(
+      async ({ ctx }) => {
+        const row = await createAuthority(ctx, CLI_ACTOR, {
           slug: o.slug,
           name: o.name,
-          operator: o.operator ?? null,
+          operator: o.operator,
           currency: o.currency,
-          deviceLimit: n(o.deviceLimit) ?? 12,
-          prices: { license: n(o.licensePrice), move: n(o.movePrice), federationFee: n(o.federationFee) },
+          deviceLimit: wholeNumber(o.deviceLimit),
+          prices: { license: wholeNumber(o.licensePrice), move: wholeNumber(o.movePrice), federationFee: wholeNumber(o.federationFee) },
         });
-        await recordAudit(tx, { authorityId: created.id, actor: 'cli', action: 'authority.create', target: created.slug });
-        return created;
-      });
-      console.log(`authority ${row.slug} created: issuer ${ctx.authorities.issuer(row.slug)}`);
-    }),
+        console.log(`authority ${row.slug} created: issuer ${ctx.authorities.issuer(row.slug)}`);
+      },
+      { mayCreate: true },
+    ),
   );
 authority
   .command('list')
@@ -194,24 +212,20 @@ program
   .option('--authority <slug>', 'grant a role in this authority')
   .addOption(new Option('--role <role>', 'the role in --authority').choices(['owner', 'admin', 'billing', 'viewer']).default('owner'))
   .action((o) =>
-    withServer(async ({ ctx }) => {
-      const authorityRef = o.authority ? await ctx.authorities.bySlug(o.authority) : null;
-      await ctx.db.transaction(async (tx) => {
-        const [existing] = await tx.select().from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, String(o.email).toLowerCase()));
-        const id = existing?.id ?? newId('admin');
-        if (!existing) {
-          await tx.insert(adminUsers).values({ id, email: o.email, name: o.name ?? null, passwordHash: await hashPassword(o.password), isOperator: Boolean(o.operator) });
+    withServer(
+      async ({ ctx }) => {
+        const operator = { operator: Boolean(o.operator) };
+        if (!o.authority) {
+          await createAdministratorAccount(ctx, CLI_ACTOR, { email: o.email, password: o.password, name: o.name }, operator);
+          console.log(`administrator ${o.email} created${o.operator ? ' (server operator)' : ''}`);
+          return;
         }
-        if (authorityRef) {
-          await tx
-            .insert(adminRoles)
-            .values({ authorityId: authorityRef.id, adminId: id, role: o.role as AdminRole })
-            .onConflictDoUpdate({ target: [adminRoles.authorityId, adminRoles.adminId], set: { role: o.role as AdminRole } });
-        }
-        await recordAudit(tx, { authorityId: authorityRef?.id ?? null, actor: 'cli', action: 'admin.create', target: o.email, details: { role: authorityRef ? o.role : null } });
-      });
-      console.log(`administrator ${o.email} ready${authorityRef ? ` (${o.role} of ${authorityRef.slug})` : ''}`);
-    }),
+        const authority = await ctx.authorities.bySlug(o.authority);
+        await addAdministrator(ctx, authority, CLI_ACTOR, { email: o.email, password: o.password, name: o.name, role: o.role as AdminRole }, operator);
+        console.log(`administrator ${o.email} ready (${o.role} of ${authority.slug})`);
+      },
+      { mayCreate: !o.authority },
+    ),
   );
 
 program
@@ -225,7 +239,7 @@ program
   .action((o) =>
     withServer(async ({ ctx }) => {
       const a = await ctx.authorities.bySlug(o.authority);
-      await ctx.db.insert(users).values({ authorityId: a.id, id: newId('user'), username: o.username, displayName: o.displayName ?? null, passwordHash: await hashPassword(o.password) });
+      await createUser(ctx, a, CLI_ACTOR, { username: o.username, password: o.password, displayName: o.displayName });
       console.log(`user ${o.username} created at ${a.issuer}`);
     }),
   );
@@ -253,8 +267,8 @@ peer
   .description("fetch an authority's entity configuration and print the thumbprint to compare with its operator")
   .requiredOption('--issuer <url>', "the peer authority's issuer URL", issuerArgument)
   .action((o) =>
-    withServer(async () => {
-      const { claims, signedBy } = await fetchEntityConfiguration(o.issuer);
+    // Reads no storage: only the settings (the peer timeout).
+    fetchEntityConfiguration(o.issuer, { timeoutMs: configFromEnv(process.env, overrides()).peerTimeoutMs }).then(({ claims, signedBy }) => {
       console.log(`${claims.name}${claims.operator ? ` (${claims.operator})` : ''}\nissuer      ${claims.iss}\nthumbprint  ${signedBy}\nversions    ${claims.versions.join(', ')}`);
     }),
   );
@@ -300,8 +314,29 @@ for (const [name, description] of [
     );
 }
 
+/**
+ * Exit codes: 0 done, 1 refused (the server's problem code is printed), 2 bad usage (commander's
+ * own message, an invalid value, or no data directory). One line on stderr; never SQL or a stack.
+ */
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof TesseraProblem) console.error(`error: ${error.detail ?? error.message} (${error.code})`);
-  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (error instanceof UsageError || error instanceof ConfigError) {
+    for (const line of error.message.split('\n')) console.error(`error: ${line}`);
+    process.exit(2);
+  }
+  const problem = toProblem(error);
+  if (problem) {
+    console.error(`error: ${problem.detail ?? problem.message} (${problem.code})`);
+    process.exit(problem.code === 'invalid_request' ? 2 : 1);
+  }
+  console.error(`error: ${describeFailure(error)}`);
   process.exit(1);
 });
+
+/** What went wrong, without the SQL text or parameters a database driver's message carries. */
+function describeFailure(error: unknown): string {
+  let e = error as { message?: unknown; cause?: unknown } | undefined;
+  while (e && typeof e.message === 'string' && e.message.startsWith('Failed query') && e.cause) e = e.cause as typeof e;
+  if (e && typeof e.message === 'string' && !e.message.startsWith('Failed query')) return e.message;
+  return 'the database refused the command';
+}

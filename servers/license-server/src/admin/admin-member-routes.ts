@@ -1,12 +1,12 @@
-import { newId, routes, TesseraProblem, type AdminRole } from '@tessera/protocol';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { routes, TesseraProblem, type AdminRole } from '@tessera/protocol';
+import { and, asc, eq } from 'drizzle-orm';
+import { adminActor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, created, noContent, ok } from '../http/route.ts';
 import type { Executor, Tx } from '../storage/db.ts';
 import { adminRoles, adminUsers } from '../storage/schema.ts';
-import { isUniqueViolation } from '../storage/db-errors.ts';
-import { hashPassword } from './passwords.ts';
+import { addAdministrator } from './manage-admins.ts';
 
 const memberJson = (m: { id: string; email: string; name: string | null; role: AdminRole; createdAt: Date }) => ({
   id: m.id,
@@ -57,48 +57,7 @@ async function assertAnotherOwner(tx: Tx, authorityId: string, adminId: string, 
 export const registerAdminMemberRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.listAdmins, async ({ authority }) => ok({ items: (await listMembers(ctx.db, authority.id)).map(memberJson) }));
 
-  bindRoute(router, ctx, guards, routes.addAdmin, async ({ admin, authority, body }) => {
-    const exists = () => new TesseraProblem('admin_exists', `${body.email} already has a role in this authority`);
-    // Hash outside the transaction: argon2 is deliberately slow and must not hold locks.
-    const [existing] = await ctx.db.select({ id: adminUsers.id }).from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, body.email.toLowerCase()));
-    if (!existing && !body.password) {
-      throw new TesseraProblem('invalid_request', `${body.email} has no administrator account on this server yet; give a password to create one`);
-    }
-    const passwordHash = existing ? null : await hashPassword(body.password!);
-    try {
-      const member = await ctx.db.transaction(async (tx) => {
-        let accountId = existing?.id;
-        let createdAccount = false;
-        if (!accountId) {
-          accountId = newId('admin');
-          await tx.insert(adminUsers).values({ id: accountId, email: body.email, name: body.name ?? null, passwordHash: passwordHash! });
-          createdAccount = true;
-        }
-        const [role] = await tx
-          .insert(adminRoles)
-          .values({ authorityId: authority.id, adminId: accountId, role: body.role })
-          .onConflictDoNothing()
-          .returning();
-        if (!role) throw exists();
-        const [account] = await tx.select().from(adminUsers).where(eq(adminUsers.id, accountId));
-        await recordAudit(tx, {
-          authorityId: authority.id,
-          actor: admin.email,
-          action: 'admin.added',
-          target: accountId,
-          // An existing account keeps its password: an owner of one authority cannot reset
-          // the credentials of an administrator who may serve other authorities too.
-          details: { email: account!.email, role: body.role, createdAccount },
-        });
-        return { id: accountId, email: account!.email, name: account!.name, role: role.role, createdAt: role.createdAt };
-      });
-      return created(memberJson(member));
-    } catch (error) {
-      // Another request created the same account between our read and insert.
-      if (isUniqueViolation(error)) throw exists();
-      throw error;
-    }
-  });
+  bindRoute(router, ctx, guards, routes.addAdmin, async ({ admin, authority, body }) => created(memberJson(await addAdministrator(ctx, authority, adminActor(admin), body))));
 
   bindRoute(router, ctx, guards, routes.updateAdmin, async ({ admin, authority, params, body }) => {
     const member = await ctx.db.transaction(async (tx) => {

@@ -1,11 +1,11 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
 import { asc, eq, inArray } from 'drizzle-orm';
+import { adminActor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AppContext } from '../context.ts';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
-import { isUniqueViolation } from '../storage/db-errors.ts';
-import { adminRoles, authorities } from '../storage/schema.ts';
+import { authorities } from '../storage/schema.ts';
 import { createAuthority } from './create-authority.ts';
 
 type AuthorityRow = typeof authorities.$inferSelect;
@@ -35,29 +35,9 @@ export const registerAuthorityRoutes: RouteModule = (router, ctx, guards) => {
 
   bindRoute(router, ctx, guards, routes.createAuthority, async ({ admin, body }) => {
     if (!admin.operator) throw new TesseraProblem('forbidden', 'only server operators may create authorities');
-    const exists = () => new TesseraProblem('authority_exists', `an authority with slug "${body.slug}" already exists`);
-    try {
-      const row = await ctx.db.transaction(async (tx) => {
-        const [taken] = await tx.select({ id: authorities.id }).from(authorities).where(eq(authorities.slug, body.slug));
-        if (taken) throw exists();
-        const authority = await createAuthority(ctx, tx, { slug: body.slug, name: body.name, operator: body.operator ?? null, deviceLimit: body.deviceLimit, currency: body.currency });
-        await tx.insert(adminRoles).values({ authorityId: authority.id, adminId: admin.id, role: 'owner' });
-        await recordAudit(tx, {
-          authorityId: authority.id,
-          actor: admin.email,
-          action: 'authority.created',
-          target: authority.id,
-          details: { slug: body.slug, name: body.name, currency: body.currency, deviceLimit: body.deviceLimit },
-        });
-        return authority;
-      });
-      return created(authorityJson(ctx, row));
-    } catch (error) {
-      // Two operators racing for one slug: the unique index decides.
-      if (isUniqueViolation(error)) throw exists();
-      throw error;
-    }
+    return created(authorityJson(ctx, await createAuthority(ctx, adminActor(admin), body, { owner: admin.id })));
   });
+
 
   bindRoute(router, ctx, guards, routes.getAuthority, async ({ authority }) => {
     const [row] = await ctx.db.select().from(authorities).where(eq(authorities.id, authority.id));

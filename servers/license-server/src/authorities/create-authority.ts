@@ -1,7 +1,12 @@
-import { newId } from '@tessera/protocol';
+import { amountSchema, createAuthorityRequestSchema, newId, TesseraProblem } from '@tessera/protocol';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { actorName, type Actor } from '../audit/actor.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { AppContext } from '../context.ts';
+import { isUniqueViolation } from '../storage/db-errors.ts';
 import type { Executor } from '../storage/db.ts';
-import { authorities, prices } from '../storage/schema.ts';
+import { adminRoles, authorities, prices } from '../storage/schema.ts';
 
 export interface NewAuthority {
   slug: string;
@@ -17,7 +22,7 @@ export interface NewAuthority {
  * (signing, encryption): the next keys are published from the start, so devices registered and
  * peers that pin the authority now already hold the keys its first rotation will activate.
  */
-export async function createAuthority(ctx: AppContext, tx: Executor, input: NewAuthority) {
+export async function insertAuthority(ctx: AppContext, tx: Executor, input: NewAuthority) {
   const id = newId('authority');
   const [row] = await tx
     .insert(authorities)
@@ -36,4 +41,40 @@ export async function createAuthority(ctx: AppContext, tx: Executor, input: NewA
   ).flatMap(([kind, amount]) => (amount === undefined ? [] : [{ authorityId: id, kind, amount }]));
   if (priceRows.length) await tx.insert(prices).values(priceRows);
   return row!;
+}
+
+/** What creating an authority takes: the admin API's body, and optionally its first prices. */
+export const newAuthoritySchema = createAuthorityRequestSchema.extend({
+  prices: z.object({ license: amountSchema.optional(), move: amountSchema.optional(), federationFee: amountSchema.optional() }).strict().optional(),
+});
+export type NewAuthorityInput = z.input<typeof newAuthoritySchema>;
+
+/**
+ * Creates an authority for whoever asks (an operator through the admin API, `tessera-server`,
+ * the demo seed): validated with the admin API's schema, audited as `authority.created`, and
+ * refused as `authority_exists` when the slug is taken, also when two requests race for it.
+ * `owner`, when given, is the administrator who becomes its first owner.
+ */
+export async function createAuthority(ctx: AppContext, actor: Actor, input: NewAuthorityInput, options: { owner?: string } = {}) {
+  const body = newAuthoritySchema.parse(input);
+  const exists = () => new TesseraProblem('authority_exists', `an authority with slug "${body.slug}" already exists`);
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [taken] = await tx.select({ id: authorities.id }).from(authorities).where(eq(authorities.slug, body.slug));
+      if (taken) throw exists();
+      const authority = await insertAuthority(ctx, tx, { slug: body.slug, name: body.name, operator: body.operator ?? null, deviceLimit: body.deviceLimit, currency: body.currency, prices: body.prices ?? {} });
+      if (options.owner) await tx.insert(adminRoles).values({ authorityId: authority.id, adminId: options.owner, role: 'owner' });
+      await recordAudit(tx, {
+        authorityId: authority.id,
+        actor: actorName(actor),
+        action: 'authority.created',
+        target: authority.id,
+        details: { slug: body.slug, name: body.name, currency: body.currency, deviceLimit: body.deviceLimit, ...(body.prices ? { prices: body.prices } : {}) },
+      });
+      return authority;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw exists();
+    throw error;
+  }
 }

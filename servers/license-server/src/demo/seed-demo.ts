@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
 import { newId } from '@tessera/protocol';
 import { hashPassword } from '../admin/passwords.ts';
-import { recordAudit } from '../audit/audit-log.ts';
 import { createAuthority } from '../authorities/create-authority.ts';
 import type { AppContext } from '../context.ts';
 import { adminRoles, adminUsers, authorities, contents, users } from '../storage/schema.ts';
@@ -89,11 +88,7 @@ function generated(size: number): Readable {
 export async function seedDemoAuthority(ctx: AppContext, baseUrl: string, spec: DemoAuthoritySpec): Promise<void> {
   let [authority] = await ctx.db.select().from(authorities).where(eq(authorities.slug, spec.slug));
   if (!authority) {
-    authority = await ctx.db.transaction(async (tx) => {
-      const row = await createAuthority(ctx, tx, { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices });
-      await recordAudit(tx, { authorityId: row.id, actor: 'demo-seed', action: 'authority.create', target: row.slug });
-      return row;
-    });
+    authority = await createAuthority(ctx, { kind: 'system', id: 'demo-seed' }, { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices });
   }
   const authorityId = authority.id;
 

@@ -1,4 +1,5 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
+import { adminActor } from '../audit/actor.ts';
 import type { RouteModule } from '../http/app.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { searchDevices } from './admin-device-queries.ts';
@@ -16,7 +17,7 @@ export const registerUserRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.createUser, async ({ authority, admin, body }) => {
-    const row = await createUser(ctx, authority, admin, body);
+    const row = await createUser(ctx, authority, adminActor(admin), body);
     return created(toUser(row, authority.issuer));
   });
 
@@ -27,7 +28,7 @@ export const registerUserRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.updateUser, async ({ authority, admin, params, body }) => {
-    const row = await updateUser(ctx, authority, admin, params.userId, body);
+    const row = await updateUser(ctx, authority, adminActor(admin), params.userId, body);
     return ok(toUser(row, authority.issuer));
   });
 
@@ -44,7 +45,7 @@ export const registerUserRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.revokeDevice, async ({ authority, admin, params }) => {
-    const row = await revokeDevice(ctx, authority, admin, params.clientId);
+    const row = await revokeDevice(ctx, authority, adminActor(admin), params.clientId);
     return ok(toAdminDevice(row.client, row.username));
   });
 };

@@ -9,7 +9,7 @@ import pg from 'pg';
 import supertest from 'supertest';
 import { pino } from 'pino';
 import { createDeviceProof, generateEcKeyPair, type GeneratedKeyPair, type RegisterDeviceResponse } from '@tessera/protocol';
-import { createAuthority, type NewAuthority } from '../../src/authorities/create-authority.ts';
+import { insertAuthority, type NewAuthority } from '../../src/authorities/create-authority.ts';
 import { hashPassword } from '../../src/admin/passwords.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createTesseraServer, type TesseraServer } from '../../src/server.ts';
@@ -99,7 +99,7 @@ export async function startHarness(overrides: Partial<ServerConfigInput> = {}): 
     database,
     request: () => supertest.agent(http),
     async authority(input) {
-      const row = await server.ctx.db.transaction((tx) => createAuthority(server.ctx, tx, { name: input.slug, ...input }));
+      const row = await server.ctx.db.transaction((tx) => insertAuthority(server.ctx, tx, { name: input.slug, ...input }));
       return { id: row.id, slug: row.slug, issuer: server.ctx.authorities.issuer(row.slug) };
     },
     async user(authorityId, username, password = 'correct horse battery') {

@@ -1,0 +1,86 @@
+import { createAdminRequestSchema, newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
+import { eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { actorName, type Actor } from '../audit/actor.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { AuthorityRef } from '../authorities/authority-directory.ts';
+import type { AppContext } from '../context.ts';
+import { isUniqueViolation } from '../storage/db-errors.ts';
+import { adminRoles, adminUsers } from '../storage/schema.ts';
+import { hashPassword } from './passwords.ts';
+
+export type NewAdministrator = z.input<typeof createAdminRequestSchema>;
+export interface Member {
+  id: string;
+  email: string;
+  name: string | null;
+  role: AdminRole;
+  createdAt: Date;
+}
+
+/** An administrator account with no role yet (`tessera-server admin create` without an authority). */
+const newAccountSchema = createAdminRequestSchema.omit({ role: true }).required({ password: true });
+
+const findAccount = async (ctx: AppContext, email: string) =>
+  (await ctx.db.select({ id: adminUsers.id }).from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, email.toLowerCase())))[0];
+
+/**
+ * Gives an administrator a role in an authority, creating their account when the e-mail has
+ * none (a password is then required). An existing account keeps its password: an owner of one
+ * authority cannot reset the credentials of an administrator who may serve other authorities.
+ * `operator` (the command line only) makes a new account a server operator.
+ */
+export async function addAdministrator(ctx: AppContext, authority: AuthorityRef, actor: Actor, input: NewAdministrator, options: { operator?: boolean } = {}): Promise<Member> {
+  const body = createAdminRequestSchema.parse(input);
+  const exists = () => new TesseraProblem('admin_exists', `${body.email} already has a role in this authority`);
+  const existing = await findAccount(ctx, body.email);
+  if (!existing && !body.password) {
+    throw new TesseraProblem('invalid_request', `${body.email} has no administrator account on this server yet; give a password to create one`, { errors: [{ path: 'password', message: 'required for a new account' }] });
+  }
+  // Hash outside the transaction: argon2 is deliberately slow and must not hold locks.
+  const passwordHash = existing ? null : await hashPassword(body.password!);
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      let accountId = existing?.id;
+      let createdAccount = false;
+      if (!accountId) {
+        accountId = newId('admin');
+        await tx.insert(adminUsers).values({ id: accountId, email: body.email, name: body.name ?? null, passwordHash: passwordHash!, isOperator: options.operator ?? false });
+        createdAccount = true;
+      }
+      const [role] = await tx.insert(adminRoles).values({ authorityId: authority.id, adminId: accountId, role: body.role }).onConflictDoNothing().returning();
+      if (!role) throw exists();
+      const [account] = await tx.select().from(adminUsers).where(eq(adminUsers.id, accountId));
+      await recordAudit(tx, {
+        authorityId: authority.id,
+        actor: actorName(actor),
+        action: 'admin.added',
+        target: accountId,
+        details: { email: account!.email, role: body.role, createdAccount },
+      });
+      return { id: accountId, email: account!.email, name: account!.name, role: role.role, createdAt: role.createdAt };
+    });
+  } catch (error) {
+    // Another request created the same account between our read and insert.
+    if (isUniqueViolation(error)) throw exists();
+    throw error;
+  }
+}
+
+/** Creates an administrator account with no role (an operator's first account), audited server-wide. */
+export async function createAdministratorAccount(ctx: AppContext, actor: Actor, input: z.input<typeof newAccountSchema>, options: { operator?: boolean } = {}): Promise<{ id: string; email: string }> {
+  const body = newAccountSchema.parse(input);
+  if (await findAccount(ctx, body.email)) throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);
+  const passwordHash = await hashPassword(body.password);
+  const id = newId('admin');
+  try {
+    await ctx.db.transaction(async (tx) => {
+      await tx.insert(adminUsers).values({ id, email: body.email, name: body.name ?? null, passwordHash, isOperator: options.operator ?? false });
+      await recordAudit(tx, { authorityId: null, actor: actorName(actor), action: 'admin.account_created', target: id, details: { email: body.email, operator: options.operator ?? false } });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);
+    throw error;
+  }
+  return { id, email: body.email };
+}
