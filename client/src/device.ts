@@ -1,53 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  BUNDLE_MANIFEST_FORMAT,
-  BundleFormatError,
-  accountLinkListSchema,
-  accountLinkSchema,
-  linkAssertionResponseSchema,
-  type AccountLink,
-  catalogEntrySchema,
-  catalogResponseSchema,
-  clientCertificateClaimsSchema,
-  decodeJwsUnverified,
-  deviceLicenseListSchema,
-  deviceListSchema,
-  deviceSchema,
-  formatZodIssues,
-  canonicalIssuer,
-  IssuerError,
-  jwkThumbprint,
-  jwksSchema,
-  licenseResponseSchema,
-  licenseStatusSchema,
-  moveAckResponseSchema,
-  moveResponseSchema,
-  type MoveResponse,
-  openBundlePackageStream,
-  PackageIntegrityError,
-  publicPart,
-  readBundleManifest,
-  registerDeviceRequestSchema,
-  registerDeviceResponseSchema,
-  rightsSchema,
-  TesseraProblem,
-  isProblemCode,
-  TOKEN_TYPES,
-  unwrapContentKey,
-  verifyJws,
-  whoamiResponseSchema,
-  writeBundle,
-  type CatalogEntry,
-  type Device as DeviceInfo,
-  type Jwks,
-  type LicenseOrigin,
-  type LicenseState,
-  type Money,
-  type MoveState,
-  type Rights,
-} from '@tessera/protocol';
+import { accountLinkListSchema, accountLinkSchema, linkAssertionResponseSchema, type AccountLink, catalogEntrySchema, catalogResponseSchema, clientCertificateClaimsSchema, decodeJwsUnverified, deviceLicenseListSchema, deviceListSchema, deviceSchema, formatZodIssues, canonicalIssuer, IssuerError, jwkThumbprint, jwksSchema, licenseResponseSchema, licenseStatusSchema, moveAckResponseSchema, moveResponseSchema, type MoveResponse, publicPart, registerDeviceRequestSchema, registerDeviceResponseSchema, rightsSchema, TesseraProblem, isProblemCode, TOKEN_TYPES, unwrapContentKey, verifyJws, whoamiResponseSchema, type CatalogEntry, type Device as DeviceInfo, type Jwks, type LicenseOrigin, type LicenseState, type Money, type MoveState, type Rights } from '@tessera/protocol';
+import { BUNDLE_MANIFEST_FORMAT, BundleFormatError, openBundlePackageStream, PackageIntegrityError, readBundleManifest, writeBundle } from '@tessera/protocol/node';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { AUTHORITY_KEYS_REFETCH_INTERVAL_MS, findSigningKey, type AuthorityTrust } from './authority-keys.ts';
 import { checkOutgoingCopyCertificate, verifyCopyCertificateForDevice } from './copy-certificate-verification.ts';

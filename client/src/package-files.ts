@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { createPackageDecryptor } from '@tessera/protocol';
+import { createPackageDecryptor } from '@tessera/protocol/node';
 import { temporarySibling } from './device-store.ts';
 
 /** Lower-case hex SHA-256 of a file, streamed. */

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { BUNDLE_MANIFEST_FORMAT, readBundleManifest, TesseraProblem, verifyBundlePackage, writeBundle } from '@tessera/protocol';
+import { TesseraProblem } from '@tessera/protocol';
+import { BUNDLE_MANIFEST_FORMAT, readBundleManifest, verifyBundlePackage, writeBundle } from '@tessera/protocol/node';
 import { Device, DeviceError } from '../src/index.ts';
 import { FakeNetwork, type FakeAuthority } from './support/fake-authority.ts';
 

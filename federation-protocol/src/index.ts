@@ -10,5 +10,3 @@ export * from './api/admin.ts';
 export * from './federation.ts';
 export * from './routes.ts';
 export * from './openapi.ts';
-export * from './package-format.ts';
-export * from './bundle.ts';

@@ -6,41 +6,8 @@
  * the device is held to the wire contract. Cryptography is real throughout.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  catalogEntrySchema,
-  catalogResponseSchema,
-  deviceLicenseListSchema,
-  deviceListSchema,
-  deviceProofClaimsSchema,
-  deviceSchema,
-  DEVICE_PROOF_SCHEME,
-  encryptPackage,
-  jwkThumbprint,
-  jwksSchema,
-  licenseRequestSchema,
-  licenseResponseSchema,
-  licenseStatusSchema,
-  moveAckResponseSchema,
-  moveRequestSchema,
-  moveResponseSchema,
-  newId,
-  registerDeviceRequestSchema,
-  registerDeviceResponseSchema,
-  sha256Base64url,
-  signJws,
-  TesseraProblem,
-  TOKEN_TYPES,
-  verifyJws,
-  whoamiResponseSchema,
-  wrapContentKey,
-  type CatalogEntry,
-  type LicenseOrigin,
-  type LicenseState,
-  type Money,
-  type MoveState,
-  type PublicEcJwk,
-  type Rights,
-} from '@tessera/protocol';
+import { catalogEntrySchema, catalogResponseSchema, deviceLicenseListSchema, deviceListSchema, deviceProofClaimsSchema, deviceSchema, DEVICE_PROOF_SCHEME, jwkThumbprint, jwksSchema, licenseRequestSchema, licenseResponseSchema, licenseStatusSchema, moveAckResponseSchema, moveRequestSchema, moveResponseSchema, newId, registerDeviceRequestSchema, registerDeviceResponseSchema, sha256Base64url, signJws, TesseraProblem, TOKEN_TYPES, verifyJws, whoamiResponseSchema, wrapContentKey, type CatalogEntry, type LicenseOrigin, type LicenseState, type Money, type MoveState, type PublicEcJwk, type Rights } from '@tessera/protocol';
+import { encryptPackage } from '@tessera/protocol/node';
 import type { z } from 'zod';
 import { createTestAuthority, type TestAuthority } from './tokens.ts';
 

@@ -2,14 +2,8 @@ import { isUniqueViolation } from '../storage/db-errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import {
-  CONTENT_KEY_LENGTH,
-  createPackageEncryptor,
-  newId,
-  PackageIntegrityError,
-  TesseraProblem,
-  type AdminContent,
-} from '@tessera/protocol';
+import { newId, TesseraProblem, type AdminContent } from '@tessera/protocol';
+import { CONTENT_KEY_LENGTH, createPackageEncryptor, PackageIntegrityError } from '@tessera/protocol/node';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AppContext } from '../context.ts';
 import { insertContent, toAdminContent } from './content-queries.ts';

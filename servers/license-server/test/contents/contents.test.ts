@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { and, count, eq } from 'drizzle-orm';
 import type supertest from 'supertest';
-import { decryptPackage, encryptedPackageLength } from '@tessera/protocol';
+import { decryptPackage, encryptedPackageLength } from '@tessera/protocol/node';
 import { auditLog, contents, downloads } from '../../src/storage/schema.ts';
 import { expectProblem, startHarness, type Harness, type TestDevice } from '../support/harness.ts';
 import { adminCookie, deviceDownload, enrolDevice, packageFiles, rawRequest, upload, waitFor } from './content-fixtures.ts';

@@ -4,7 +4,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { eq } from 'drizzle-orm';
-import { createPackageDecryptor, encryptedPackageLength } from '@tessera/protocol';
+import { createPackageDecryptor, encryptedPackageLength } from '@tessera/protocol/node';
 import { contents, downloads } from '../../src/storage/schema.ts';
 import type { Harness } from '../support/harness.ts';
 import { adminCookie, enrolDevice, rawRequest } from './content-fixtures.ts';
