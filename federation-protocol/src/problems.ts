@@ -82,6 +82,18 @@ export const problemCatalogue = {
 
 export type ProblemCode = keyof typeof problemCatalogue;
 
+/** SPEC §7.2 prints the catalogue, in its order, under these headings; each starts at its code. */
+export const problemCatalogueHeadings: Partial<Record<ProblemCode, string>> = {
+  malformed_request: 'Request shape',
+  proof_missing: 'Device authentication',
+  invalid_credentials: 'Users and registration',
+  content_unknown: 'Contents and licenses',
+  move_destination_unknown: 'Moves',
+  unauthenticated: 'Administration',
+  peer_untrusted: 'Federation (Section 10.9)',
+  internal_error: 'Server',
+};
+
 export const PROBLEM_TYPE_PREFIX = 'urn:tessera:problem:';
 
 export const problemType = (code: ProblemCode): string => `${PROBLEM_TYPE_PREFIX}${code}`;
