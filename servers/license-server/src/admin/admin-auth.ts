@@ -6,21 +6,12 @@ import { eq, sql } from 'drizzle-orm';
 import { TesseraProblem, type AdminRole, type RouteSpec } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import type { Middleware } from '../http/route.ts';
+import type { AdminPrincipal, Middleware } from '../http/principals.ts';
 import { adminRoles, adminUsers, authorities } from '../storage/schema.ts';
 import { verifyPassword } from './passwords.ts';
 import { DatabaseSessionStore } from './session-store.ts';
 
-export interface AdminPrincipal {
-  id: string;
-  email: string;
-  name: string | null;
-  operator: boolean;
-  /** Role per authority ID. */
-  roles: Map<string, AdminRole>;
-  /** Role per authority slug, for display. */
-  rolesBySlug: { authority: string; role: AdminRole }[];
-}
+export type { AdminPrincipal } from '../http/principals.ts';
 
 export const roleRank: Record<AdminRole, number> = { viewer: 1, billing: 2, admin: 3, owner: 4 };
 

@@ -2,7 +2,7 @@ import { routes, TesseraProblem, type AdminRole } from '@tessera/protocol';
 import { and, asc, eq } from 'drizzle-orm';
 import { adminActor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, noContent, ok } from '../http/route.ts';
 import type { Executor, Tx } from '../storage/db.ts';
 import { adminRoles, adminUsers } from '../storage/schema.ts';

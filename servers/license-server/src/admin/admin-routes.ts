@@ -2,7 +2,7 @@ import { routes } from '@tessera/protocol';
 import { registerAuditRoutes } from '../audit/audit-routes.ts';
 import { registerAuthorityRoutes } from '../authorities/authority-routes.ts';
 import { registerBillingRoutes } from '../billing/billing-routes.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import { registerAdminMemberRoutes } from './admin-member-routes.ts';
 import { overviewStats } from './overview-stats.ts';

@@ -1,6 +1,6 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
 import { and, count, eq, gt, sql } from 'drizzle-orm';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, noContent, ok } from '../http/route.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Executor } from '../storage/db.ts';

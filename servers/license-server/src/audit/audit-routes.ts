@@ -1,7 +1,7 @@
 import { routes } from '@tessera/protocol';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { afterCursor, cursorAt, decodeCursor, toPage, type ListCursor } from '../storage/list-cursor.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import type { Executor } from '../storage/db.ts';
 import { auditLog } from '../storage/schema.ts';

@@ -3,7 +3,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { adminActor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AppContext } from '../context.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { authorities } from '../storage/schema.ts';
 import { createAuthority } from './create-authority.ts';

@@ -2,7 +2,7 @@ import { routes, TesseraProblem } from '@tessera/protocol';
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/audit-log.ts';
 import { decodeCursor, toPage, type ListCursor } from '../storage/list-cursor.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { invoices } from '../storage/schema.ts';
 import { streamCsv } from './csv.ts';

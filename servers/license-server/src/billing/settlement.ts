@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { routes, type Settlement } from '@tessera/protocol';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import type { Executor } from '../storage/db.ts';
 import { ledgerEntries, peers } from '../storage/schema.ts';

@@ -1,6 +1,6 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
 import { recordAudit } from '../audit/audit-log.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import {
   findAdminContent,

@@ -17,7 +17,7 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, noContent, ok } from '../http/route.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
 import { accountLinks, users } from '../storage/schema.ts';

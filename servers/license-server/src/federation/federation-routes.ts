@@ -11,7 +11,7 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute } from '../http/route.ts';
 import { signCopyCertificateForPeer } from '../moves/sign-for-peer.ts';
 import { openEnvelope, sealEnvelope } from './envelope.ts';

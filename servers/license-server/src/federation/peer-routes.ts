@@ -1,5 +1,5 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { addPeer, findPeer, listPeers, refreshPeerKeys, setPeerStatus, toPeer } from './peers.ts';
 import { fetchEntityConfiguration } from './remote-configuration.ts';

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express } from 'express';
 import { Passport, type PassportStatic } from 'passport';
 import { pinoHttp } from 'pino-http';
 import { buildOpenApiDocument } from '@tessera/protocol';
@@ -9,7 +9,6 @@ import { notFoundHandler, problemHandler } from './errors.ts';
 import type { RouteGuards } from './route.ts';
 import { routeModules } from './route-modules.ts';
 
-export type RouteModule = (router: Router, ctx: AppContext, guards: RouteGuards) => void;
 
 /** Builds the Express app for a context. Tests mount it with supertest; the CLI listens with it. */
 export function createApp(ctx: AppContext): Express {

@@ -1,4 +1,4 @@
-import type { RouteModule } from './app.ts';
+import type { RouteModule } from './principals.ts';
 import { registerKeyRoutes } from '../keys/key-routes.ts';
 import { registerContentRoutes } from '../contents/content-routes.ts';
 import { registerRegistrationRoutes } from '../registration/registration-routes.ts';

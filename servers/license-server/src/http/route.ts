@@ -3,8 +3,7 @@ import { TesseraProblem, type RouteSpec } from '@tessera/protocol';
 import type { z } from 'zod';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import type { AdminPrincipal } from '../admin/admin-auth.ts';
-import type { DevicePrincipal } from '../registration/device-proof-strategy.ts';
+import type { AdminPrincipal, DevicePrincipal, Middleware, RouteGuards } from './principals.ts';
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
 type AuthOf<S extends RouteSpec> = S['auth'] extends 'device' ? { device: DevicePrincipal } : S['auth'] extends 'admin' ? { admin: AdminPrincipal } : object;
@@ -35,12 +34,7 @@ export const ok = <T>(body: T) => ({ status: 200 as const, body });
 export const created = <T>(body: T) => ({ status: 201 as const, body });
 export const noContent = () => ({ status: 204 as const });
 
-export type Middleware = (req: Request, res: Response, next: NextFunction) => void;
-
-export interface RouteGuards {
-  device: Middleware;
-  admin: (spec: RouteSpec) => Middleware;
-}
+export type { Middleware, RouteGuards } from './principals.ts';
 
 /**
  * Binds one route of the contract: authenticates by the spec's `auth`, parses params, query

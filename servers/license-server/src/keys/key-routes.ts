@@ -1,5 +1,5 @@
 import { routes } from '@tessera/protocol';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import { signEntityConfiguration } from './entity-configuration.ts';
 import { toAuthorityKey } from './key-view.ts';

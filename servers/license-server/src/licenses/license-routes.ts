@@ -1,5 +1,5 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { issueLicense } from './issue-license.ts';
 import { findAdminLicense, findClientLicense, licenseOrigin, listAdminLicenses, listClientLicenses, type LicenseRow } from './license-queries.ts';

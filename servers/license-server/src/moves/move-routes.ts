@@ -1,5 +1,5 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { findAdminMove, listAdminMoves } from './move-queries.ts';
 import { acknowledgeMove, requestMove } from './request-move.ts';

@@ -15,14 +15,8 @@ import {
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 
-export interface DevicePrincipal {
-  authority: AuthorityRef;
-  clientId: string;
-  leafId: number;
-  label: string | null;
-  userId: string;
-  username: string;
-}
+import type { DevicePrincipal } from '../http/principals.ts';
+export type { DevicePrincipal };
 
 /** The raw body bytes, kept by the JSON parser: the proof signs their digest. */
 export const rawBodyOf = (req: Request): Buffer => (req as Request & { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);

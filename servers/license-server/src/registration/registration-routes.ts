@@ -1,5 +1,5 @@
 import { routes, TesseraProblem, userGlobalId } from '@tessera/protocol';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { deviceLimitOf, listUserDevices, revokeUserDevice } from './client-queries.ts';
 import { toDevice } from './device-view.ts';

@@ -1,6 +1,6 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
 import { adminActor } from '../audit/actor.ts';
-import type { RouteModule } from '../http/app.ts';
+import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
 import { searchDevices } from './admin-device-queries.ts';
 import { createUser, revokeDevice, updateUser } from './manage-users.ts';
