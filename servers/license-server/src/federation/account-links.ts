@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import {
   decodeJwsUnverified,
   LINK_ASSERTION_MAX_LIFETIME_SECONDS,
@@ -23,6 +23,7 @@ import { isUniqueViolation } from '../storage/db-errors.ts';
 import { accountLinks, users } from '../storage/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { activePeer, findPeerByIssuer, peerSigningKey } from './peers.ts';
+import { claimNonce } from '../storage/replay-queries.ts';
 
 /*
  * Account linking (DESIGN §7): the person signed in at A asks A for a link assertion addressed
@@ -81,11 +82,8 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
 
   return ctx.db.transaction(async (tx) => {
     // One-time: the same store as envelopes, so every instance refuses a replay.
-    const fresh = (await tx.execute(sql`
-      insert into federation_nonces (authority_id, issuer, jti, expires_at)
-      values (${authority.id}, ${peer.issuer}, ${`link:${payload.jti}`}, ${new Date((payload.exp + ctx.config.clockSkewSeconds) * 1000)})
-      on conflict do nothing returning 1`)) as unknown as { rows: unknown[] };
-    if (fresh.rows.length === 0) throw new TesseraProblem('link_assertion_invalid', 'the assertion was already used; ask for a new one');
+    const fresh = await claimNonce(tx, { store: 'federation', authorityId: authority.id, issuer: peer.issuer, jti: `link:${payload.jti}`, expiresAt: new Date((payload.exp + ctx.config.clockSkewSeconds) * 1000) });
+    if (!fresh) throw new TesseraProblem('link_assertion_invalid', 'the assertion was already used; ask for a new one');
     const [existing] = await tx
       .select()
       .from(accountLinks)

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import {
   decodeJwsUnverified,
   envelopeClaimsSchema,
@@ -14,6 +13,7 @@ import {
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import { findPeerByIssuer, refreshPeerKeys, trustedKeysOf, peerSigningKey, type PeerRow } from './peers.ts';
+import { claimNonce } from '../storage/replay-queries.ts';
 
 /** Envelopes live one minute: long enough for a slow peer, short enough to bound the replay store. */
 const ENVELOPE_LIFETIME_SECONDS = 60;
@@ -89,12 +89,8 @@ export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, tok
   if (claims.exp + skew <= now) throw new TesseraProblem('envelope_expired', 'the envelope has expired');
   if (claims.iat - skew > now) throw new TesseraProblem('envelope_expired', "the envelope is dated in the future beyond the accepted clock skew");
   if (options.replayCheck) {
-    const inserted = (await ctx.db.execute(sql`
-      insert into federation_nonces (authority_id, issuer, jti, expires_at)
-      values (${authority.id}, ${claims.iss}, ${claims.jti}, ${new Date((claims.exp + skew) * 1000)})
-      on conflict do nothing
-      returning 1`)) as unknown as { rows: unknown[] };
-    if (inserted.rows.length === 0) throw new TesseraProblem('envelope_replayed', `the envelope ${claims.jti} was already received`);
+    const fresh = await claimNonce(ctx.db, { store: 'federation', authorityId: authority.id, issuer: claims.iss, jti: claims.jti, expiresAt: new Date((claims.exp + skew) * 1000) });
+    if (!fresh) throw new TesseraProblem('envelope_replayed', `the envelope ${claims.jti} was already received`);
   }
   // A peer signing with a key other than the one it named active has rotated: its next key took
   // over and it announced a fresh one. Learn that now, while its configuration is signed by a

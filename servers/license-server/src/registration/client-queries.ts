@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
+import type { PublicEcJwk } from '@tessera/protocol';
 import type { Executor, Tx } from '../storage/db.ts';
 import { authorities, clients, users } from '../storage/schema.ts';
 
@@ -79,4 +80,24 @@ export async function revokeUserDevice(executor: Executor, authorityId: string, 
     .where(and(eq(clients.authorityId, authorityId), eq(clients.userId, userId), eq(clients.id, clientId)))
     .returning();
   return row;
+}
+
+export interface ProofClient extends Record<string, unknown> {
+  id: string;
+  user_id: string;
+  leaf_id: number;
+  label: string | null;
+  public_jwk: PublicEcJwk;
+  status: 'active' | 'revoked';
+  username: string;
+  user_status: 'active' | 'suspended';
+}
+
+/** The device a proof names, with its key and its user's standing: one round trip per device request. */
+export async function findProofClient(executor: Executor, authorityId: string, clientId: string): Promise<ProofClient | undefined> {
+  const result = (await executor.execute(sql`
+    select c.id, c.user_id, c.leaf_id, c.label, c.public_jwk, c.status, u.username, u.status as user_status
+    from clients c join users u on u.authority_id = c.authority_id and u.id = c.user_id
+    where c.authority_id = ${authorityId} and c.id = ${clientId}`)) as unknown as { rows: ProofClient[] };
+  return result.rows[0];
 }

@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import { sql } from 'drizzle-orm';
 import { Strategy } from 'passport-strategy';
 import { z } from 'zod';
 import {
@@ -16,6 +15,8 @@ import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 
 import type { DevicePrincipal } from '../http/principals.ts';
+import { claimNonce } from '../storage/replay-queries.ts';
+import { findProofClient, type ProofClient } from './client-queries.ts';
 export type { DevicePrincipal };
 
 /** The raw body bytes, kept by the JSON parser: the proof signs their digest. */
@@ -45,27 +46,17 @@ export function checkProofBinding(claims: DeviceProofClaims, req: Request, ctx: 
 /** Nonces live until a proof with that `iat` could no longer be accepted anyway. */
 export const nonceExpiry = (iat: number, skewSeconds: number) => new Date((iat + 2 * skewSeconds) * 1000);
 
-interface ClientRow extends Record<string, unknown> {
-  id: string;
-  user_id: string;
-  leaf_id: number;
-  label: string | null;
-  public_jwk: PublicEcJwk;
-  status: 'active' | 'revoked';
-  username: string;
-  user_status: 'active' | 'suspended';
-  fresh: boolean;
-}
 
 /**
- * Authenticates a device request (DESIGN 5, "device proof"). The client lookup and the
- * one-time `jti` insert share one SQL round trip; the nonce store is in the database so
- * every instance behind a load balancer refuses the same replays.
+ * Authenticates a device request (DESIGN 5, "device proof"): the client's key is looked up, the
+ * proof verified against it and bound to this request and this moment, and only then is its
+ * one-time `jti` claimed, so a stranger's unsigned proofs never reach the replay store. The store
+ * is in the database, so every instance behind a load balancer refuses the same replays.
  */
 export async function verifyDeviceRequest(req: Request, authority: AuthorityRef, ctx: AppContext): Promise<DevicePrincipal> {
   const token = readProofHeader(req);
   let clientId: string | undefined;
-  let row: ClientRow | undefined;
+  let row: ProofClient | undefined;
   const { payload } = await verifyJws(token, {
     typ: TOKEN_TYPES.deviceProof,
     schema: deviceProofClaimsSchema,
@@ -73,44 +64,17 @@ export async function verifyDeviceRequest(req: Request, authority: AuthorityRef,
     resolveKey: async (header) => {
       if (typeof header.kid !== 'string' || header.kid.length > 64) throw new TesseraProblem('proof_invalid', 'the proof header must carry the client ID as kid');
       clientId = header.kid;
-      const claims = peekClaims(token);
-      const result = (await ctx.db.execute(sql`
-        with nonce as (
-          insert into device_proof_nonces (authority_id, jti, expires_at)
-          select ${authority.id}, ${claims.jti}, ${nonceExpiry(claims.iat, ctx.config.clockSkewSeconds)}
-          where exists (select 1 from clients where authority_id = ${authority.id} and id = ${clientId})
-          on conflict do nothing
-          returning 1
-        )
-        select c.id, c.user_id, c.leaf_id, c.label, c.public_jwk, c.status, u.username, u.status as user_status,
-               exists (select 1 from nonce) as fresh
-        from clients c join users u on u.authority_id = c.authority_id and u.id = c.user_id
-        where c.authority_id = ${authority.id} and c.id = ${clientId}`)) as unknown as { rows: ClientRow[] };
-      row = result.rows[0];
+      row = await findProofClient(ctx.db, authority.id, clientId);
       if (!row) throw new TesseraProblem('client_unknown', `no device ${clientId} at ${authority.issuer}`);
       return row.public_jwk;
     },
   });
   checkProofBinding(payload, req, ctx);
-  if (!row!.fresh) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
+  const fresh = await claimNonce(ctx.db, { store: 'device-proof', authorityId: authority.id, jti: payload.jti, expiresAt: nonceExpiry(payload.iat, ctx.config.clockSkewSeconds) });
+  if (!fresh) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
   if (row!.status !== 'active') throw new TesseraProblem('client_revoked', `device ${clientId} has been revoked`);
   if (row!.user_status !== 'active') throw new TesseraProblem('user_suspended', 'the account is suspended');
   return { authority, clientId: row!.id, leafId: row!.leaf_id, label: row!.label, userId: row!.user_id, username: row!.username };
-}
-
-// Not `.pick()`: the claims schema is strict, and a pick of it would refuse the other claims.
-const nonceClaimsSchema = z.object({ jti: deviceProofClaimsSchema.shape.jti, iat: deviceProofClaimsSchema.shape.iat });
-
-/** Reads jti/iat before verification only to key the nonce insert; they are verified right after. */
-function peekClaims(token: string): { jti: string; iat: number } {
-  try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    const parsed = nonceClaimsSchema.safeParse(claims);
-    if (parsed.success) return parsed.data;
-  } catch {
-    /* fall through */
-  }
-  throw new TesseraProblem('proof_invalid', 'the proof claims are malformed');
 }
 
 /** The Passport strategy `device-proof`: stateless, one verification per request. */

@@ -10,7 +10,7 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import { deviceProofNonces } from '../storage/schema.ts';
+import { claimNonce } from '../storage/replay-queries.ts';
 import { checkProofBinding, nonceExpiry, readProofHeader } from './device-proof-strategy.ts';
 
 /**
@@ -41,10 +41,6 @@ export async function verifyRegistrationProof(req: Request, authority: Authority
 
 /** One-time use, shared by every instance through the database. */
 async function consumeProofNonce(ctx: AppContext, authorityId: string, jti: string, iat: number): Promise<void> {
-  const inserted = await ctx.db
-    .insert(deviceProofNonces)
-    .values({ authorityId, jti, expiresAt: nonceExpiry(iat, ctx.config.clockSkewSeconds) })
-    .onConflictDoNothing()
-    .returning({ jti: deviceProofNonces.jti });
-  if (inserted.length === 0) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
+  const fresh = await claimNonce(ctx.db, { store: 'device-proof', authorityId, jti, expiresAt: nonceExpiry(iat, ctx.config.clockSkewSeconds) });
+  if (!fresh) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { createDeviceProof, newId, userGlobalId } from '@tessera/protocol';
-import { clients, users } from '../../src/storage/schema.ts';
+import { clients, deviceProofNonces, users } from '../../src/storage/schema.ts';
 import { expectProblem, startHarness, TestDevice, type Harness } from '../support/harness.ts';
 
 describe('device proofs on the device API', () => {
@@ -71,6 +71,21 @@ describe('device proofs on the device API', () => {
     sig[10] = sig[10]! ^ 0xff;
     expectProblem(await whoami(`${h64}.${p64}.${sig.toString('base64url')}`), 401, 'proof_invalid');
     expectProblem(await whoami('not-a-jws'), 401, 'proof_invalid');
+  });
+
+  test('a proof that does not verify leaves nothing in the replay store; one dated far in the future is refused, never a 500', async () => {
+    const stored = async () => (await h.server.ctx.db.select().from(deviceProofNonces).where(eq(deviceProofNonces.authorityId, aurora.id))).length;
+    const before = await stored();
+    for (let i = 0; i < 20; i++) {
+      const [h64, p64, s64] = (await device.proofFor('GET', '/me')).split('.');
+      const sig = Buffer.from(s64!, 'base64url');
+      sig[5] = sig[5]! ^ 0x01;
+      expectProblem(await whoami(`${h64}.${p64}.${sig.toString('base64url')}`), 401, 'proof_invalid');
+    }
+    expectProblem(await whoami(await device.proofFor('GET', '/me', '', 1e18)), 401, 'proof_expired');
+    assert.equal(await stored(), before, 'no replay-store row for a proof that was refused');
+    assert.equal((await device.call('GET', '/me')).status, 200, 'a good proof is still taken');
+    assert.equal(await stored(), before + 1, 'and only it is remembered');
   });
 
   test('a proof signed by another key than the device’s is refused', async () => {
