@@ -14,7 +14,8 @@ import { createMasterKeySecretBox, loadMasterKey } from './keys/secret-box.ts';
 import { openDatabase, type Database } from './storage/db.ts';
 import { recoverReservedMoves } from './moves/cross-authority-move.ts';
 import { refreshExpiredPeers } from './federation/peers.ts';
-import { adminSessions, deviceProofNonces, federationNonces } from './storage/schema.ts';
+import { sweepExpiredNonces } from './storage/replay-queries.ts';
+import { adminSessions } from './storage/schema.ts';
 
 export interface TesseraServer {
   ctx: AppContext;
@@ -51,11 +52,7 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
   if (config.backgroundJobs) {
     const sweep = () => {
       const now = new Date();
-      Promise.all([
-        ctx.db.delete(deviceProofNonces).where(lt(deviceProofNonces.expiresAt, now)),
-        ctx.db.delete(federationNonces).where(lt(federationNonces.expiresAt, now)),
-        ctx.db.delete(adminSessions).where(lt(adminSessions.expiresAt, now)),
-      ]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
+      Promise.all([sweepExpiredNonces(ctx.db, now), ctx.db.delete(adminSessions).where(lt(adminSessions.expiresAt, now))]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
     };
     timers.push(setInterval(sweep, 60_000).unref());
     // The move recovery loop: reserved cross-authority moves are asked again until they end,

@@ -1,3 +1,4 @@
+import { lt } from 'drizzle-orm';
 import type { Executor } from './db.ts';
 import { deviceProofNonces, federationNonces } from './schema.ts';
 
@@ -21,4 +22,9 @@ export async function claimNonce(executor: Executor, token: OneTimeToken): Promi
           .onConflictDoNothing()
           .returning({ jti: federationNonces.jti });
   return claimed.length > 0;
+}
+
+/** Forgets every token ID of every replay store that can no longer be replayed (the sweeper). */
+export async function sweepExpiredNonces(executor: Executor, now: Date): Promise<void> {
+  await Promise.all([executor.delete(deviceProofNonces).where(lt(deviceProofNonces.expiresAt, now)), executor.delete(federationNonces).where(lt(federationNonces.expiresAt, now))]);
 }
