@@ -5,10 +5,13 @@ import {
   compactDecrypt,
   CompactSign,
   compactVerify,
+  decodeJwt,
   decodeProtectedHeader,
+  errors as joseErrors,
   exportJWK,
   generateKeyPair,
   importJWK,
+  jwtVerify,
   type CryptoKey,
   type JWK,
 } from 'jose';
@@ -130,6 +133,24 @@ export interface VerifyOptions<T> {
   resolveKey: (header: VerifiedJws<unknown>['header']) => Promise<CryptoKey | JWK | null> | CryptoKey | JWK | null;
   /** The problem code to raise for any failure, so each token kind fails with its own code. */
   problem: ProblemCode;
+  /**
+   * Registered-claim checks, done by jose's `jwtVerify` after the signature: `aud`, `exp`,
+   * `nbf`, and `iat` neither in the future nor older than `maxAgeSeconds`, each with the
+   * clock tolerance. Without it only the signature, `typ` and the schema are checked.
+   */
+  claims?: ClaimChecks;
+}
+
+export interface ClaimChecks {
+  audience?: string;
+  clockToleranceSeconds: number;
+  maxAgeSeconds?: number;
+  /** The verifier's clock, in milliseconds; defaults to now. */
+  now?: number;
+  /** Raised when a time claim fails (expired, not yet valid, too old); defaults to `problem`. */
+  expired?: ProblemCode;
+  /** Raised when `aud` is not the expected audience; defaults to `problem`. */
+  misaddressed?: ProblemCode;
 }
 
 /**
@@ -154,30 +175,59 @@ export async function verifyJws<T>(token: string, options: VerifyOptions<T>): Pr
   const resolved = await options.resolveKey(header);
   if (!resolved) return fail(header.kid ? `unknown signing key ${header.kid}` : 'no key to verify with');
   const key = isCryptoKey(resolved) ? resolved : await importEcKey(resolved, SIGNING_ALG);
+  const json = options.claims ? await verifiedClaims(token, key, options) : await verifiedPayload(token, key, fail);
+  const parsed = options.schema.safeParse(json);
+  if (!parsed.success) return fail(`the claims are invalid: ${formatZodIssues(parsed.error)}`);
+  return { payload: parsed.data, header };
+}
+
+async function verifiedPayload(token: string, key: CryptoKey, fail: (detail: string) => never): Promise<unknown> {
   let payloadBytes: Uint8Array;
   try {
     ({ payload: payloadBytes } = await compactVerify(token, key, { algorithms: [SIGNING_ALG] }));
   } catch {
     return fail('the signature does not verify');
   }
-  let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(payloadBytes));
+    return JSON.parse(new TextDecoder().decode(payloadBytes));
   } catch {
     return fail('the payload is not JSON');
   }
-  const parsed = options.schema.safeParse(json);
-  if (!parsed.success) return fail(`the claims are invalid: ${formatZodIssues(parsed.error)}`);
-  return { payload: parsed.data, header };
 }
 
-/** Reads claims without verifying: for display and routing only, never for a decision. */
+async function verifiedClaims<T>(token: string, key: CryptoKey, options: VerifyOptions<T>): Promise<unknown> {
+  const checks = options.claims!;
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [SIGNING_ALG],
+      audience: checks.audience,
+      clockTolerance: checks.clockToleranceSeconds,
+      maxTokenAge: checks.maxAgeSeconds,
+      currentDate: checks.now === undefined ? undefined : new Date(checks.now),
+    });
+    return payload;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new TesseraProblem(checks.expired ?? options.problem, claimFailure(error.claim, error.reason));
+    if (error instanceof joseErrors.JWTClaimValidationFailed) {
+      const code = error.claim === 'aud' ? checks.misaddressed : ['exp', 'nbf', 'iat'].includes(error.claim) ? checks.expired : undefined;
+      const detail = error.claim === 'aud' ? `the token is not addressed to ${checks.audience}` : claimFailure(error.claim, error.reason);
+      throw new TesseraProblem(code ?? options.problem, detail);
+    }
+    if (error instanceof joseErrors.JWTInvalid) throw new TesseraProblem(options.problem, `the payload is not a JWT claims set: ${error.message}`);
+    throw new TesseraProblem(options.problem, 'the signature does not verify');
+  }
+}
+
+function claimFailure(claim: string, reason: string): string {
+  if (claim === 'exp') return 'the token has expired';
+  if (claim === 'nbf') return 'the token is not valid yet';
+  if (claim === 'iat') return reason === 'check_failed' ? 'the token is dated in the future or too old' : `the iat claim is invalid (${reason})`;
+  return `the ${claim} claim is invalid (${reason})`;
+}
+
+/** Reads a token's header and claims without verifying: for display and routing only, never for a decision. */
 export function decodeJwsUnverified(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [h, p] = token.split('.');
-  return {
-    header: JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')),
-    payload: JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')),
-  };
+  return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
 }
 
 /** Wraps a content key to a device's public key: JWE, ECDH-ES+A256KW with A256GCM. */
