@@ -8,6 +8,7 @@ import {
   TOKEN_TYPES,
   TesseraProblem,
   verifyJws,
+  type ClaimChecks,
   type DeviceProofClaims,
   type PublicEcJwk,
 } from '@tessera/protocol';
@@ -32,20 +33,29 @@ export function readProofHeader(req: Request): string {
   return token;
 }
 
-/** Checks that a verified proof was made for exactly this request, now. */
+/**
+ * A proof's moment: jose's claim checks refuse an `iat` more than the clock skew away from the
+ * server's clock, in either direction (an age of at most 0 s, with the skew as tolerance).
+ */
+export const proofTimeWindow = (ctx: AppContext): ClaimChecks => ({ clockToleranceSeconds: ctx.config.clockSkewSeconds, maxAgeSeconds: 0, expired: 'proof_expired' });
+
+/** Checks that a verified proof was made for exactly this request. */
 export function checkProofBinding(claims: DeviceProofClaims, req: Request, ctx: AppContext): void {
   if (claims.htm !== req.method) throw new TesseraProblem('proof_mismatch', `the proof is for ${claims.htm}, not ${req.method}`);
   const url = `${ctx.config.publicUrl}${req.originalUrl}`;
   if (claims.htu !== url) throw new TesseraProblem('proof_mismatch', `the proof is for ${claims.htu}, not ${url}`);
   if (claims.bsh !== sha256Base64url(rawBodyOf(req))) throw new TesseraProblem('proof_mismatch', 'the proof does not match the request body');
-  const skew = ctx.config.clockSkewSeconds;
-  const now = Math.floor(Date.now() / 1000);
-  if (Math.abs(now - claims.iat) > skew) throw new TesseraProblem('proof_expired', `the proof's iat must be within ${skew} s of the server's clock`);
 }
 
-/** Nonces live until a proof with that `iat` could no longer be accepted anyway. */
-export const nonceExpiry = (iat: number, skewSeconds: number) => new Date((iat + 2 * skewSeconds) * 1000);
-
+/**
+ * Claims a verified proof's one-time `jti`, shared by every instance through the database. The
+ * nonce lives until a proof with that `iat` could no longer be accepted anyway.
+ */
+export async function claimProofNonce(ctx: AppContext, authorityId: string, claims: DeviceProofClaims): Promise<void> {
+  const expiresAt = new Date((claims.iat + 2 * ctx.config.clockSkewSeconds) * 1000);
+  const fresh = await claimNonce(ctx.db, { store: 'device-proof', authorityId, jti: claims.jti, expiresAt });
+  if (!fresh) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
+}
 
 /**
  * Authenticates a device request (DESIGN 5, "device proof"): the client's key is looked up, the
@@ -61,6 +71,7 @@ export async function verifyDeviceRequest(req: Request, authority: AuthorityRef,
     typ: TOKEN_TYPES.deviceProof,
     schema: deviceProofClaimsSchema,
     problem: 'proof_invalid',
+    claims: proofTimeWindow(ctx),
     resolveKey: async (header) => {
       if (typeof header.kid !== 'string' || header.kid.length > 64) throw new TesseraProblem('proof_invalid', 'the proof header must carry the client ID as kid');
       clientId = header.kid;
@@ -70,8 +81,7 @@ export async function verifyDeviceRequest(req: Request, authority: AuthorityRef,
     },
   });
   checkProofBinding(payload, req, ctx);
-  const fresh = await claimNonce(ctx.db, { store: 'device-proof', authorityId: authority.id, jti: payload.jti, expiresAt: nonceExpiry(payload.iat, ctx.config.clockSkewSeconds) });
-  if (!fresh) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
+  await claimProofNonce(ctx, authority.id, payload);
   if (row!.status !== 'active') throw new TesseraProblem('client_revoked', `device ${clientId} has been revoked`);
   if (row!.user_status !== 'active') throw new TesseraProblem('user_suspended', 'the account is suspended');
   return { authority, clientId: row!.id, leafId: row!.leaf_id, label: row!.label, userId: row!.user_id, username: row!.username };

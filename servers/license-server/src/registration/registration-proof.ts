@@ -10,8 +10,7 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import { claimNonce } from '../storage/replay-queries.ts';
-import { checkProofBinding, nonceExpiry, readProofHeader } from './device-proof-strategy.ts';
+import { checkProofBinding, claimProofNonce, proofTimeWindow, readProofHeader } from './device-proof-strategy.ts';
 
 /**
  * Proof of possession at registration: the device has no client ID yet, so its proof carries
@@ -25,6 +24,7 @@ export async function verifyRegistrationProof(req: Request, authority: Authority
     typ: TOKEN_TYPES.deviceProof,
     schema: deviceProofClaimsSchema,
     problem: 'proof_invalid',
+    claims: proofTimeWindow(ctx),
     resolveKey: async (header) => {
       const jwk = publicEcJwkSchema.safeParse(header.jwk);
       if (!jwk.success) throw new TesseraProblem('proof_invalid', 'a registration proof must carry the public P-256 key it is signed with as its jwk header');
@@ -35,12 +35,6 @@ export async function verifyRegistrationProof(req: Request, authority: Authority
     },
   });
   checkProofBinding(payload, req, ctx);
-  await consumeProofNonce(ctx, authority.id, payload.jti, payload.iat);
+  await claimProofNonce(ctx, authority.id, payload);
   return thumbprint;
-}
-
-/** One-time use, shared by every instance through the database. */
-async function consumeProofNonce(ctx: AppContext, authorityId: string, jti: string, iat: number): Promise<void> {
-  const fresh = await claimNonce(ctx.db, { store: 'device-proof', authorityId, jti, expiresAt: nonceExpiry(iat, ctx.config.clockSkewSeconds) });
-  if (!fresh) throw new TesseraProblem('proof_replayed', 'this proof was already used; sign a new one for every request');
 }
