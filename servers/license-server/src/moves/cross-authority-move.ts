@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { and, eq, sql } from 'drizzle-orm';
 import {
   clientCertificateClaimsSchema,
@@ -47,19 +48,8 @@ export type StoredCopyRequest = Omit<CopyCertificateRequest, 'contentKey'>;
 /** The idempotency fingerprint of a request: the same move asked twice must be the same move. */
 export function requestDigest(request: StoredCopyRequest | CopyCertificateRequest): string {
   const { contentKey: _ignored, ...rest } = request as CopyCertificateRequest;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
+  // RFC 8785 (JCS): the same request always hashes the same, at either authority.
+  return createHash('sha256').update(canonicalize(rest)!).digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------
