@@ -9,4 +9,5 @@ export * from './api/device.ts';
 export * from './api/admin.ts';
 export * from './federation.ts';
 export * from './routes.ts';
+export * from './route-client.ts';
 export * from './openapi.ts';
