@@ -7,13 +7,13 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   TesseraProblem,
   type CopyCertificateRequest,
+  type CopyCertificateResponse,
   type FederationRequestType,
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute } from '../http/route.ts';
-import { signCopyCertificateForPeer } from '../moves/sign-for-peer.ts';
 import { openEnvelope, sealEnvelope } from './envelope.ts';
 import type { PeerRow } from './peers.ts';
 
@@ -26,15 +26,24 @@ const MAX_ENVELOPE_BYTES = 64 * 1024;
  */
 const TRANSIENT = new Set(['move_in_progress', 'unavailable', 'internal_error']);
 
+/**
+ * What the endpoint does with the requests of other capabilities. The composition root passes
+ * them in, so federation/ never imports the capabilities that build on it (moves/ calls peers).
+ */
+export interface FederationServices {
+  /** `copy-certificate.request` (SPEC §10.7): the destination side of a cross-authority move. */
+  signCopyCertificateForPeer: (ctx: AppContext, authority: AuthorityRef, peer: PeerRow, request: CopyCertificateRequest) => Promise<CopyCertificateResponse>;
+}
+
 type Handler = (ctx: AppContext, authority: AuthorityRef, peer: PeerRow, body: unknown) => Promise<{ msg: string; body: object }>;
 
-const handlers: Record<FederationRequestType, Handler> = {
+const handlersFor = (services: FederationServices): Record<FederationRequestType, Handler> => ({
   'copy-certificate.request': async (ctx, authority, peer, body) => ({
     msg: 'copy-certificate.response',
-    body: await signCopyCertificateForPeer(ctx, authority, peer, body as CopyCertificateRequest),
+    body: await services.signCopyCertificateForPeer(ctx, authority, peer, body as CopyCertificateRequest),
   }),
   ping: async () => ({ msg: 'pong', body: { versions: [...SUPPORTED_PROTOCOL_VERSIONS] } }),
-};
+});
 
 /**
  * `POST <issuer>/federation`: one envelope in, one envelope out. Envelope-level failures (not
@@ -42,7 +51,8 @@ const handlers: Record<FederationRequestType, Handler> = {
  * problem document, since the caller is not authenticated; once the caller is, every definite
  * answer — including a refusal — is an envelope signed by this authority and bound to the request.
  */
-export const registerFederationRoutes: RouteModule = (router, ctx, guards) => {
+export const federationRoutes = (services: FederationServices): RouteModule => (router, ctx, guards) => {
+  const handlers = handlersFor(services);
   router.use(routes.federation.path, express.text({ type: FEDERATION_MEDIA_TYPE, limit: MAX_ENVELOPE_BYTES }));
   bindRoute(router, ctx, guards, routes.federation, async ({ authority, req, res }) => {
     if (!req.is(FEDERATION_MEDIA_TYPE)) throw new TesseraProblem('unsupported_media_type', `send the envelope as ${FEDERATION_MEDIA_TYPE}`);

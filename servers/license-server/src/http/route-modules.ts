@@ -6,10 +6,11 @@ import { registerUserRoutes } from '../users/user-routes.ts';
 import { registerAdminRoutes } from '../admin/admin-routes.ts';
 import { registerLicenseRoutes } from '../licenses/license-routes.ts';
 import { registerMoveRoutes } from '../moves/move-routes.ts';
-import { registerFederationRoutes } from '../federation/federation-routes.ts';
+import { federationRoutes } from '../federation/federation-routes.ts';
 import { registerPeerRoutes } from '../federation/peer-routes.ts';
 import { registerAccountLinkRoutes } from '../federation/account-links.ts';
 import { registerSettlementRoutes } from '../billing/settlement.ts';
+import { signCopyCertificateForPeer } from '../moves/sign-for-peer.ts';
 
-/** Every capability's routes, in one list. */
-export const routeModules: RouteModule[] = [registerKeyRoutes, registerContentRoutes, registerRegistrationRoutes, registerUserRoutes, registerAdminRoutes, registerLicenseRoutes, registerMoveRoutes, registerFederationRoutes, registerPeerRoutes, registerAccountLinkRoutes, registerSettlementRoutes];
+/** Every capability's routes, in one list; capabilities that serve each other get their services here. */
+export const routeModules: RouteModule[] = [registerKeyRoutes, registerContentRoutes, registerRegistrationRoutes, registerUserRoutes, registerAdminRoutes, registerLicenseRoutes, registerMoveRoutes, federationRoutes({ signCopyCertificateForPeer }), registerPeerRoutes, registerAccountLinkRoutes, registerSettlementRoutes];
