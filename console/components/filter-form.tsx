@@ -26,15 +26,17 @@ export function FilterInput({ name, label, defaultValue, placeholder, className 
   );
 }
 
-export function FilterSelect({ name, label, defaultValue, options }: { name: string; label: string; defaultValue?: string; options: { value: string; label: string }[] }) {
+/** A choice among `options` (a plain string is its own label); `any`, when given, is the first option: no filter. */
+export function FilterSelect({ name, label, defaultValue, any, options }: { name: string; label: string; defaultValue?: string; any?: string; options: readonly (string | { value: string; label: string })[] }) {
   const id = `filter-${name}`;
+  const choices = [...(any === undefined ? [] : [{ value: '', label: any }]), ...options.map((o) => (typeof o === 'string' ? { value: o, label: o } : o))];
   return (
     <div>
       <label htmlFor={id} className="block text-xs font-medium text-slate-600">
         {label}
       </label>
       <select id={id} name={name} defaultValue={defaultValue ?? ''} className={cx(inputClass, 'mt-1 w-44')}>
-        {options.map((o) => (
+        {choices.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
@@ -42,4 +44,18 @@ export function FilterSelect({ name, label, defaultValue, options }: { name: str
       </select>
     </div>
   );
+}
+
+/* Filters that several lists share, labelled and hinted alike on every page. */
+
+export function MonthFilter({ value }: { value: string | undefined }) {
+  return <FilterInput name="period" label="Month (YYYY-MM)" defaultValue={value} placeholder="2026-11" />;
+}
+
+export function UserIdFilter({ value }: { value: string | undefined }) {
+  return <FilterInput name="userId" label="User ID" defaultValue={value} placeholder="usr_…" />;
+}
+
+export function ContentIdFilter({ value }: { value: string | undefined }) {
+  return <FilterInput name="contentId" label="Content ID" defaultValue={value} placeholder="cnt_…" />;
 }

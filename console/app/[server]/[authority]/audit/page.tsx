@@ -1,13 +1,15 @@
 import type { Metadata } from 'next';
+import { LoadedTable } from '@/components/data-table.tsx';
 import { FilterForm, FilterInput } from '@/components/filter-form.tsx';
-import { pageOf, Pagination, param, type SearchParams } from '@/components/pagination.tsx';
-import { EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, Th } from '@/components/ui.tsx';
+import { pageOf, param } from '@/components/pagination.tsx';
+import { EmptyState, Mono, PageHeader } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
+import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
-export default async function AuditPage({ params, searchParams }: { params: Promise<{ server: string; authority: string }>; searchParams: Promise<SearchParams> }) {
+export default async function AuditPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
   const sp = await searchParams;
   const action = param(sp, 'action');
@@ -21,39 +23,19 @@ export default async function AuditPage({ params, searchParams }: { params: Prom
         <FilterInput name="action" label="Action" defaultValue={action} placeholder="device.revoke" />
         <FilterInput name="actor" label="Actor (e-mail)" defaultValue={actor} />
       </FilterForm>
-      {!audit.ok ? (
-        <ProblemAlert problem={audit.problem} />
-      ) : audit.data.items.length === 0 ? (
-        <EmptyState title={action || actor ? 'No entry matches these filters' : 'No administrative action yet'} />
-      ) : (
-        <>
-          <Table label="Audit log">
-            <thead>
-              <tr>
-                <Th>When</Th>
-                <Th>Actor</Th>
-                <Th>Action</Th>
-                <Th className="hidden sm:table-cell">Target</Th>
-                <Th className="hidden md:table-cell">Details</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {audit.data.items.map((e) => (
-                <tr key={e.id}>
-                  <Td className="whitespace-nowrap">{formatDateTime(e.at)}</Td>
-                  <Td className="max-w-[14rem] break-all">{e.actor ?? 'system'}</Td>
-                  <Td>
-                    <Mono>{e.action}</Mono>
-                  </Td>
-                  <Td className="hidden max-w-[14rem] sm:table-cell">{e.target ? <Mono>{e.target}</Mono> : '—'}</Td>
-                  <Td className="hidden max-w-md md:table-cell">{e.details ? <Mono className="text-slate-500">{JSON.stringify(e.details)}</Mono> : '—'}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination basePath={`${base}/audit`} searchParams={sp} nextCursor={audit.data.nextCursor} label="audit entries" />
-        </>
-      )}
+      <LoadedTable
+        result={audit}
+        label="Audit log"
+        columns={[
+          { header: 'When', className: 'whitespace-nowrap', cell: (e) => formatDateTime(e.at) },
+          { header: 'Actor', className: 'max-w-[14rem] break-all', cell: (e) => e.actor ?? 'system' },
+          { header: 'Action', cell: (e) => <Mono>{e.action}</Mono> },
+          { header: 'Target', from: 'sm', className: 'max-w-[14rem]', cell: (e) => (e.target ? <Mono>{e.target}</Mono> : '—') },
+          { header: 'Details', from: 'md', className: 'max-w-md', cell: (e) => (e.details ? <Mono className="text-slate-500">{JSON.stringify(e.details)}</Mono> : '—') },
+        ]}
+        empty={<EmptyState title={action || actor ? 'No entry matches these filters' : 'No administrative action yet'} />}
+        pages={{ basePath: `${base}/audit`, searchParams: sp, label: 'audit entries' }}
+      />
     </>
   );
 }

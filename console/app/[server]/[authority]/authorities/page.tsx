@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
 import { CreateAuthorityForm } from '@/components/authority-forms.tsx';
+import { LoadedTable } from '@/components/data-table.tsx';
 import { Disclosure } from '@/components/disclosure.tsx';
-import { EmptyState, PageHeader, ProblemAlert, Table, Td, TextLink, Th, Mono } from '@/components/ui.tsx';
+import { EmptyState, PageHeader, TextLink, Mono } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 import { currentSession } from '@/lib/session.ts';
@@ -20,43 +21,28 @@ export default async function AuthoritiesPage({ params }: { params: Promise<{ se
           <CreateAuthorityForm serverKey={server} />
         </Disclosure>
       ) : null}
-      {!list.ok ? (
-        <ProblemAlert problem={list.problem} />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="No authorities yet" />
-      ) : (
-        <Table label="Authorities">
-          <thead>
-            <tr>
-              <Th>Name</Th>
-              <Th>Slug</Th>
-              <Th className="hidden md:table-cell">Issuer</Th>
-              <Th className="hidden sm:table-cell">Currency</Th>
-              <Th className="hidden sm:table-cell">Your role</Th>
-              <Th className="hidden lg:table-cell">Created</Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {list.data.items.map((a) => (
-              <tr key={a.id} aria-current={a.slug === authority ? 'true' : undefined}>
-                <Td>
-                  <TextLink href={`/${server}/${a.slug}/authorities/${a.slug}`}>{a.name}</TextLink>
-                  {a.operator ? <p className="text-xs text-slate-500">{a.operator}</p> : null}
-                </Td>
-                <Td>
-                  <Mono>{a.slug}</Mono>
-                </Td>
-                <Td className="hidden md:table-cell">
-                  <Mono>{a.issuer}</Mono>
-                </Td>
-                <Td className="hidden sm:table-cell">{a.currency}</Td>
-                <Td className="hidden sm:table-cell">{session ? (roleIn(session, a.slug) ?? '—') : '—'}</Td>
-                <Td className="hidden lg:table-cell">{formatDateTime(a.createdAt)}</Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <LoadedTable
+        result={list}
+        label="Authorities"
+        current={(a) => a.slug === authority}
+        columns={[
+          {
+            header: 'Name',
+            cell: (a) => (
+              <>
+                <TextLink href={`/${server}/${a.slug}/authorities/${a.slug}`}>{a.name}</TextLink>
+                {a.operator ? <p className="text-xs text-slate-500">{a.operator}</p> : null}
+              </>
+            ),
+          },
+          { header: 'Slug', cell: (a) => <Mono>{a.slug}</Mono> },
+          { header: 'Issuer', from: 'md', cell: (a) => <Mono>{a.issuer}</Mono> },
+          { header: 'Currency', from: 'sm', cell: (a) => a.currency },
+          { header: 'Your role', from: 'sm', cell: (a) => (session ? (roleIn(session, a.slug) ?? '—') : '—') },
+          { header: 'Created', from: 'lg', cell: (a) => formatDateTime(a.createdAt) },
+        ]}
+        empty={<EmptyState title="No authorities yet" />}
+      />
     </>
   );
 }

@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import { BillingTabs } from '@/components/billing-tabs.tsx';
 import { PricesForm } from '@/components/billing-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
-import { Card, Details, EmptyState, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Card, Details, EmptyState, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatMoney } from '@/lib/format.ts';
 
@@ -42,26 +43,16 @@ export default async function PricesPage({ params }: { params: Promise<{ server:
             {prices.data.overrides.length === 0 ? (
               <EmptyState title="No content has its own price">Set one on a content’s page.</EmptyState>
             ) : (
-              <Table label="Per-content prices">
-                <thead>
-                  <tr>
-                    <Th>Content</Th>
-                    <Th>License</Th>
-                    <Th>Move</Th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {prices.data.overrides.map((o) => (
-                    <tr key={o.contentId}>
-                      <Td>
-                        <TextLink href={`${base}/contents/${o.contentId}`}>{o.title}</TextLink>
-                      </Td>
-                      <Td>{o.license === null ? 'default' : formatMoney(o.license, prices.data.currency)}</Td>
-                      <Td>{o.move === null ? 'default' : formatMoney(o.move, prices.data.currency)}</Td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
+              <DataTable
+                label="Per-content prices"
+                rows={prices.data.overrides}
+                rowKey={(o) => o.contentId}
+                columns={[
+                  { header: 'Content', cell: (o) => <TextLink href={`${base}/contents/${o.contentId}`}>{o.title}</TextLink> },
+                  { header: 'License', cell: (o) => (o.license === null ? 'default' : formatMoney(o.license, prices.data.currency)) },
+                  { header: 'Move', cell: (o) => (o.move === null ? 'default' : formatMoney(o.move, prices.data.currency)) },
+                ]}
+              />
             )}
           </section>
         </div>

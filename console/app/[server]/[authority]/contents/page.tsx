@@ -1,16 +1,18 @@
 import type { Metadata } from 'next';
 import { IfCan } from '@/components/console-context.tsx';
+import { LoadedTable } from '@/components/data-table.tsx';
 import { Disclosure } from '@/components/disclosure.tsx';
 import { FilterForm, FilterInput, FilterSelect } from '@/components/filter-form.tsx';
-import { pageOf, Pagination, param, type SearchParams } from '@/components/pagination.tsx';
-import { Badge, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { pageOf, param } from '@/components/pagination.tsx';
+import { Badge, EmptyState, Mono, PageHeader, TextLink } from '@/components/ui.tsx';
 import { UploadForm } from '@/components/upload-form.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatBytes, formatDateTime } from '@/lib/format.ts';
+import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Contents' };
 
-export default async function ContentsPage({ params, searchParams }: { params: Promise<{ server: string; authority: string }>; searchParams: Promise<SearchParams> }) {
+export default async function ContentsPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
   const sp = await searchParams;
   const q = param(sp, 'q');
@@ -27,59 +29,33 @@ export default async function ContentsPage({ params, searchParams }: { params: P
       </IfCan>
       <FilterForm action={`${base}/contents`} label="Search contents">
         <FilterInput name="q" label="Title or ID" defaultValue={q} />
-        <FilterSelect
-          name="status"
-          label="Status"
-          defaultValue={status}
-          options={[
-            { value: '', label: 'Any status' },
-            { value: 'available', label: 'Available' },
-            { value: 'withdrawn', label: 'Withdrawn' },
-          ]}
-        />
+        <FilterSelect name="status" label="Status" defaultValue={status} any="Any status" options={[{ value: 'available', label: 'Available' }, { value: 'withdrawn', label: 'Withdrawn' }]} />
       </FilterForm>
-      {!contents.ok ? (
-        <ProblemAlert problem={contents.problem} />
-      ) : contents.data.items.length === 0 ? (
-        <EmptyState title={q || status ? 'No content matches' : 'No contents yet'}>{q || status ? 'Try other filters.' : 'Upload a file to start the catalogue.'}</EmptyState>
-      ) : (
-        <>
-          <Table label="Contents">
-            <thead>
-              <tr>
-                <Th>Title</Th>
-                <Th className="hidden md:table-cell">Type</Th>
-                <Th>Size</Th>
-                <Th>Status</Th>
-                <Th className="hidden sm:table-cell">Downloads</Th>
-                <Th className="hidden sm:table-cell">Licenses</Th>
-                <Th className="hidden lg:table-cell">Added</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {contents.data.items.map((c) => (
-                <tr key={c.id}>
-                  <Td>
-                    <TextLink href={`${base}/contents/${c.id}`}>{c.title}</TextLink>
-                    <div>
-                      <Mono>{c.id}</Mono>
-                    </div>
-                  </Td>
-                  <Td className="hidden md:table-cell">{c.mediaType}</Td>
-                  <Td className="whitespace-nowrap tabular-nums">{formatBytes(c.size)}</Td>
-                  <Td>
-                    <Badge>{c.status}</Badge>
-                  </Td>
-                  <Td className="hidden tabular-nums sm:table-cell">{c.downloads}</Td>
-                  <Td className="hidden tabular-nums sm:table-cell">{c.licenses}</Td>
-                  <Td className="hidden lg:table-cell">{formatDateTime(c.createdAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination basePath={`${base}/contents`} searchParams={sp} nextCursor={contents.data.nextCursor} label="contents" />
-        </>
-      )}
+      <LoadedTable
+        result={contents}
+        label="Contents"
+        columns={[
+          {
+            header: 'Title',
+            cell: (c) => (
+              <>
+                <TextLink href={`${base}/contents/${c.id}`}>{c.title}</TextLink>
+                <div>
+                  <Mono>{c.id}</Mono>
+                </div>
+              </>
+            ),
+          },
+          { header: 'Type', from: 'md', cell: (c) => c.mediaType },
+          { header: 'Size', className: 'whitespace-nowrap tabular-nums', cell: (c) => formatBytes(c.size) },
+          { header: 'Status', cell: (c) => <Badge>{c.status}</Badge> },
+          { header: 'Downloads', from: 'sm', className: 'tabular-nums', cell: (c) => c.downloads },
+          { header: 'Licenses', from: 'sm', className: 'tabular-nums', cell: (c) => c.licenses },
+          { header: 'Added', from: 'lg', cell: (c) => formatDateTime(c.createdAt) },
+        ]}
+        empty={<EmptyState title={q || status ? 'No content matches' : 'No contents yet'}>{q || status ? 'Try other filters.' : 'Upload a file to start the catalogue.'}</EmptyState>}
+        pages={{ basePath: `${base}/contents`, searchParams: sp, label: 'contents' }}
+      />
     </>
   );
 }

@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
 import { jwkThumbprint } from '@tessera/protocol';
 import { ActionButton } from '@/components/action-button.tsx';
-import { Badge, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, Th } from '@/components/ui.tsx';
+import { actionsColumn, LoadedTable } from '@/components/data-table.tsx';
+import { Badge, EmptyState, Mono, PageHeader } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -10,9 +11,9 @@ export const metadata: Metadata = { title: 'Keys' };
 export default async function KeysPage({ params }: { params: Promise<{ server: string; authority: string }> }) {
   const { server, authority } = await params;
   const keys = await load(server, 'listKeys', { params: { authority } });
-  const rows = keys.ok ? await Promise.all(keys.data.items.map(async (k) => ({ ...k, thumbprint: await jwkThumbprint(k.publicKey) }))) : [];
+  const rows = keys.ok ? { ok: true as const, data: { items: await Promise.all(keys.data.items.map(async (k) => ({ ...k, thumbprint: await jwkThumbprint(k.publicKey) }))) } } : keys;
   // Tessera's kids are the thumbprints; a column of its own only when some key differs.
-  const showKid = rows.some((k) => k.kid !== k.thumbprint);
+  const showKid = rows.ok && rows.data.items.some((k) => k.kid !== k.thumbprint);
   return (
     <>
       <PageHeader
@@ -34,72 +35,46 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
           </ActionButton>
         }
       />
-      {!keys.ok ? (
-        <ProblemAlert problem={keys.problem} />
-      ) : rows.length === 0 ? (
-        <EmptyState title="No keys" />
-      ) : (
-        <Table label="Keys">
-          <thead>
-            <tr>
-              <Th>Use</Th>
-              <Th>Status</Th>
-              <Th>Thumbprint (RFC 7638)</Th>
-              {showKid ? <Th className="hidden lg:table-cell">Key ID</Th> : null}
-              <Th className="hidden md:table-cell">Created</Th>
-              <Th className="hidden md:table-cell">Active since</Th>
-              <Th className="hidden md:table-cell">Retired</Th>
-              <Th>
-                <span className="sr-only">Actions</span>
-              </Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {rows.map((k) => (
-              <tr key={k.kid}>
-                <Td>{k.use === 'sig' ? 'signing' : 'encryption'}</Td>
-                <Td>
-                  <Badge>{k.status}</Badge>
-                </Td>
-                <Td className="max-w-[18rem]">
-                  <Mono>{k.thumbprint}</Mono>
-                </Td>
-                {showKid ? (
-                  <Td className="hidden max-w-[16rem] lg:table-cell">
-                    <Mono>{k.kid}</Mono>
-                  </Td>
-                ) : null}
-                <Td className="hidden md:table-cell">{formatDateTime(k.createdAt)}</Td>
-                <Td className="hidden md:table-cell">{formatDateTime(k.activatedAt)}</Td>
-                <Td className="hidden md:table-cell">{formatDateTime(k.retiredAt)}</Td>
-                <Td className="text-right">
-                  {k.status === 'active' ? (
-                    <ActionButton
-                      name="retireKey"
-                      input={{ params: { authority, kid: k.kid } }}
-                      variant="danger"
-                      accessibleLabel={`Retire ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
-                      confirm={{ title: 'Retire this key?', body: <>The key <Mono>{k.thumbprint}</Mono> stops being used and the next key of its kind takes over; it stays published so what it signed still verifies.</>, confirmLabel: 'Retire key' }}
-                    >
-                      Retire
-                    </ActionButton>
-                  ) : k.status === 'retired' || k.status === 'next' ? (
-                    <ActionButton
-                      name="revokeKey"
-                      input={{ params: { authority, kid: k.kid } }}
-                      variant="danger"
-                      accessibleLabel={`Revoke ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
-                      confirm={{ title: 'Revoke this key?', body: 'It is withdrawn from the key set: nothing it signed verifies any more. Do this only for a compromised key.', confirmLabel: 'Revoke key' }}
-                    >
-                      Revoke
-                    </ActionButton>
-                  ) : null}
-                </Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <LoadedTable
+        result={rows}
+        label="Keys"
+        rowKey={(k) => k.kid}
+        columns={[
+          { header: 'Use', cell: (k) => (k.use === 'sig' ? 'signing' : 'encryption') },
+          { header: 'Status', cell: (k) => <Badge>{k.status}</Badge> },
+          { header: 'Thumbprint (RFC 7638)', className: 'max-w-[18rem]', cell: (k) => <Mono>{k.thumbprint}</Mono> },
+          showKid && { header: 'Key ID', from: 'lg', className: 'max-w-[16rem]', cell: (k) => <Mono>{k.kid}</Mono> },
+          { header: 'Created', from: 'md', cell: (k) => formatDateTime(k.createdAt) },
+          { header: 'Active since', from: 'md', cell: (k) => formatDateTime(k.activatedAt) },
+          { header: 'Retired', from: 'md', cell: (k) => formatDateTime(k.retiredAt) },
+          {
+            ...actionsColumn,
+            cell: (k) =>
+              k.status === 'active' ? (
+                <ActionButton
+                  name="retireKey"
+                  input={{ params: { authority, kid: k.kid } }}
+                  variant="danger"
+                  accessibleLabel={`Retire ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
+                  confirm={{ title: 'Retire this key?', body: <>The key <Mono>{k.thumbprint}</Mono> stops being used and the next key of its kind takes over; it stays published so what it signed still verifies.</>, confirmLabel: 'Retire key' }}
+                >
+                  Retire
+                </ActionButton>
+              ) : k.status === 'retired' || k.status === 'next' ? (
+                <ActionButton
+                  name="revokeKey"
+                  input={{ params: { authority, kid: k.kid } }}
+                  variant="danger"
+                  accessibleLabel={`Revoke ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
+                  confirm={{ title: 'Revoke this key?', body: 'It is withdrawn from the key set: nothing it signed verifies any more. Do this only for a compromised key.', confirmLabel: 'Revoke key' }}
+                >
+                  Revoke
+                </ActionButton>
+              ) : null,
+          },
+        ]}
+        empty={<EmptyState title="No keys" />}
+      />
     </>
   );
 }

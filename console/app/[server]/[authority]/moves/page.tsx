@@ -1,14 +1,16 @@
 import type { Metadata } from 'next';
 import { moveStateSchema, type MoveState } from '@tessera/protocol';
-import { FilterForm, FilterInput, FilterSelect } from '@/components/filter-form.tsx';
-import { pageOf, Pagination, param, type SearchParams } from '@/components/pagination.tsx';
-import { Badge, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { LoadedTable } from '@/components/data-table.tsx';
+import { ContentIdFilter, FilterForm, FilterSelect, UserIdFilter } from '@/components/filter-form.tsx';
+import { pageOf, param } from '@/components/pagination.tsx';
+import { Badge, EmptyState, Mono, PageHeader, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
+import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Moves' };
 
-export default async function MovesPage({ params, searchParams }: { params: Promise<{ server: string; authority: string }>; searchParams: Promise<SearchParams> }) {
+export default async function MovesPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
   const sp = await searchParams;
   const stateParam = param(sp, 'state');
@@ -27,57 +29,32 @@ export default async function MovesPage({ params, searchParams }: { params: Prom
     <>
       <PageHeader title="Moves" description="Copy certificates issued: within this authority and across to or from peers." />
       <FilterForm action={`${base}/moves`} label="Filter moves">
-        <FilterSelect name="state" label="State" defaultValue={state} options={[{ value: '', label: 'Any state' }, ...moveStateSchema.options.map((s) => ({ value: s, label: s }))]} />
-        <FilterInput name="contentId" label="Content ID" defaultValue={contentId} placeholder="cnt_…" />
-        <FilterInput name="userId" label="User ID" defaultValue={userId} placeholder="usr_…" />
+        <FilterSelect name="state" label="State" defaultValue={state} any="Any state" options={moveStateSchema.options} />
+        <ContentIdFilter value={contentId} />
+        <UserIdFilter value={userId} />
       </FilterForm>
-      {!moves.ok ? (
-        <ProblemAlert problem={moves.problem} />
-      ) : moves.data.items.length === 0 ? (
-        <EmptyState title={filtered ? 'No move matches these filters' : 'No moves yet'}>{filtered ? 'Try other filters.' : 'Moves appear when a device moves a content with tessera-device move.'}</EmptyState>
-      ) : (
-        <>
-          <Table label="Moves">
-            <thead>
-              <tr>
-                <Th>Move</Th>
-                <Th>State</Th>
-                <Th className="hidden sm:table-cell">Content</Th>
-                <Th className="hidden md:table-cell">From</Th>
-                <Th className="hidden md:table-cell">To</Th>
-                <Th className="hidden lg:table-cell">Our role</Th>
-                <Th className="hidden sm:table-cell">Started</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {moves.data.items.map((m) => (
-                <tr key={m.id}>
-                  <Td>
-                    <TextLink href={`${base}/moves/${m.id}`}>
-                      <span className="font-mono text-xs">{m.id}</span>
-                    </TextLink>
-                  </Td>
-                  <Td>
-                    <Badge>{m.state}</Badge>
-                  </Td>
-                  <Td className="hidden sm:table-cell">
-                    <Mono>{m.contentId}</Mono>
-                  </Td>
-                  <Td className="hidden max-w-[14rem] md:table-cell">
-                    <Mono>{side(m.source.authority)}</Mono>
-                  </Td>
-                  <Td className="hidden max-w-[14rem] md:table-cell">
-                    <Mono>{side(m.destination.authority)}</Mono>
-                  </Td>
-                  <Td className="hidden lg:table-cell">{m.role}</Td>
-                  <Td className="hidden sm:table-cell">{formatDateTime(m.createdAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination basePath={`${base}/moves`} searchParams={sp} nextCursor={moves.data.nextCursor} label="moves" />
-        </>
-      )}
+      <LoadedTable
+        result={moves}
+        label="Moves"
+        columns={[
+          {
+            header: 'Move',
+            cell: (m) => (
+              <TextLink href={`${base}/moves/${m.id}`}>
+                <span className="font-mono text-xs">{m.id}</span>
+              </TextLink>
+            ),
+          },
+          { header: 'State', cell: (m) => <Badge>{m.state}</Badge> },
+          { header: 'Content', from: 'sm', cell: (m) => <Mono>{m.contentId}</Mono> },
+          { header: 'From', from: 'md', className: 'max-w-[14rem]', cell: (m) => <Mono>{side(m.source.authority)}</Mono> },
+          { header: 'To', from: 'md', className: 'max-w-[14rem]', cell: (m) => <Mono>{side(m.destination.authority)}</Mono> },
+          { header: 'Our role', from: 'lg', cell: (m) => m.role },
+          { header: 'Started', from: 'sm', cell: (m) => formatDateTime(m.createdAt) },
+        ]}
+        empty={<EmptyState title={filtered ? 'No move matches these filters' : 'No moves yet'}>{filtered ? 'Try other filters.' : 'Moves appear when a device moves a content with tessera-device move.'}</EmptyState>}
+        pages={{ basePath: `${base}/moves`, searchParams: sp, label: 'moves' }}
+      />
     </>
   );
 }

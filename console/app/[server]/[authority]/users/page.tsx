@@ -1,17 +1,19 @@
 import type { Metadata } from 'next';
 import { IfCan } from '@/components/console-context.tsx';
+import { LoadedTable } from '@/components/data-table.tsx';
 import { Disclosure } from '@/components/disclosure.tsx';
 import { FilterForm, FilterInput } from '@/components/filter-form.tsx';
-import { pageOf, Pagination, param, type SearchParams } from '@/components/pagination.tsx';
-import { Badge, EmptyState, PageHeader, ProblemAlert, Table, Td, TextLink, Th, Mono } from '@/components/ui.tsx';
+import { pageOf, param } from '@/components/pagination.tsx';
+import { Badge, EmptyState, PageHeader, TextLink, Mono } from '@/components/ui.tsx';
 import { CreateUserForm } from '@/components/user-forms.tsx';
 import { UsersTabs } from '@/components/users-tabs.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
+import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Users' };
 
-export default async function UsersPage({ params, searchParams }: { params: Promise<{ server: string; authority: string }>; searchParams: Promise<SearchParams> }) {
+export default async function UsersPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
   const sp = await searchParams;
   const q = param(sp, 'q');
@@ -31,45 +33,20 @@ export default async function UsersPage({ params, searchParams }: { params: Prom
           </Disclosure>
         </IfCan>
       </div>
-      {!users.ok ? (
-        <ProblemAlert problem={users.problem} />
-      ) : users.data.items.length === 0 ? (
-        <EmptyState title={q ? `No user matches “${q}”` : 'No users yet'}>{q ? 'Try another search.' : 'Users are created here or with tessera-server user create.'}</EmptyState>
-      ) : (
-        <>
-          <Table label="Users">
-            <thead>
-              <tr>
-                <Th>Username</Th>
-                <Th className="hidden sm:table-cell">Name</Th>
-                <Th>Status</Th>
-                <Th>Active devices</Th>
-                <Th className="hidden lg:table-cell">Global ID</Th>
-                <Th className="hidden md:table-cell">Created</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {users.data.items.map((u) => (
-                <tr key={u.id}>
-                  <Td>
-                    <TextLink href={`${base}/users/${u.id}`}>{u.username}</TextLink>
-                  </Td>
-                  <Td className="hidden sm:table-cell">{u.displayName ?? '—'}</Td>
-                  <Td>
-                    <Badge>{u.status}</Badge>
-                  </Td>
-                  <Td className="tabular-nums">{u.activeDevices}</Td>
-                  <Td className="hidden max-w-xs lg:table-cell">
-                    <Mono>{u.globalId}</Mono>
-                  </Td>
-                  <Td className="hidden md:table-cell">{formatDateTime(u.createdAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination basePath={`${base}/users`} searchParams={sp} nextCursor={users.data.nextCursor} label="users" />
-        </>
-      )}
+      <LoadedTable
+        result={users}
+        label="Users"
+        columns={[
+          { header: 'Username', cell: (u) => <TextLink href={`${base}/users/${u.id}`}>{u.username}</TextLink> },
+          { header: 'Name', from: 'sm', cell: (u) => u.displayName ?? '—' },
+          { header: 'Status', cell: (u) => <Badge>{u.status}</Badge> },
+          { header: 'Active devices', className: 'tabular-nums', cell: (u) => u.activeDevices },
+          { header: 'Global ID', from: 'lg', className: 'max-w-xs', cell: (u) => <Mono>{u.globalId}</Mono> },
+          { header: 'Created', from: 'md', cell: (u) => formatDateTime(u.createdAt) },
+        ]}
+        empty={<EmptyState title={q ? `No user matches “${q}”` : 'No users yet'}>{q ? 'Try another search.' : 'Users are created here or with tessera-server user create.'}</EmptyState>}
+        pages={{ basePath: `${base}/users`, searchParams: sp, label: 'users' }}
+      />
     </>
   );
 }

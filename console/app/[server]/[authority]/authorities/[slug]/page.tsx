@@ -4,7 +4,8 @@ import { AddAdminForm, AdminRoleSelect } from '@/components/admin-forms.tsx';
 import { ActionButton } from '@/components/action-button.tsx';
 import { EditAuthorityForm } from '@/components/authority-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
-import { Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, Th, ProblemPage } from '@/components/ui.tsx';
+import { actionsColumn, LoadedTable } from '@/components/data-table.tsx';
+import { Card, Details, EmptyState, Mono, PageHeader, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -43,48 +44,31 @@ export default async function AuthorityPage({ params }: { params: Promise<{ serv
               <AddAdminForm />
             </div>
           </IfCan>
-          {!admins.ok ? (
-            <ProblemAlert problem={admins.problem} />
-          ) : admins.data.items.length === 0 ? (
-            <EmptyState title="No administrators" />
-          ) : (
-            <Table label="Administrators">
-              <thead>
-                <tr>
-                  <Th>E-mail</Th>
-                  <Th className="hidden sm:table-cell">Name</Th>
-                  <Th>Role</Th>
-                  <Th className="hidden md:table-cell">Since</Th>
-                  <Th>
-                    <span className="sr-only">Actions</span>
-                  </Th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {admins.data.items.map((m) => (
-                  <tr key={m.id}>
-                    <Td>{m.email}</Td>
-                    <Td className="hidden sm:table-cell">{m.name ?? '—'}</Td>
-                    <Td>
-                      <AdminRoleSelect adminId={m.id} email={m.email} role={m.role} />
-                    </Td>
-                    <Td className="hidden md:table-cell">{formatDateTime(m.createdAt)}</Td>
-                    <Td className="text-right">
-                      <ActionButton
-                        name="removeAdmin"
-                        input={{ params: { authority, adminId: m.id } }}
-                        variant="danger"
-                        accessibleLabel={`Remove ${m.email}`}
-                        confirm={{ title: `Remove ${m.email}?`, body: `They lose their ${m.role} role in ${a.data.name}.`, confirmLabel: 'Remove' }}
-                      >
-                        Remove
-                      </ActionButton>
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          )}
+          <LoadedTable
+            result={admins}
+            label="Administrators"
+            columns={[
+              { header: 'E-mail', cell: (m) => m.email },
+              { header: 'Name', from: 'sm', cell: (m) => m.name ?? '—' },
+              { header: 'Role', cell: (m) => <AdminRoleSelect adminId={m.id} email={m.email} role={m.role} /> },
+              { header: 'Since', from: 'md', cell: (m) => formatDateTime(m.createdAt) },
+              {
+                ...actionsColumn,
+                cell: (m) => (
+                  <ActionButton
+                    name="removeAdmin"
+                    input={{ params: { authority, adminId: m.id } }}
+                    variant="danger"
+                    accessibleLabel={`Remove ${m.email}`}
+                    confirm={{ title: `Remove ${m.email}?`, body: `They lose their ${m.role} role in ${a.data.name}.`, confirmLabel: 'Remove' }}
+                  >
+                    Remove
+                  </ActionButton>
+                ),
+              },
+            ]}
+            empty={<EmptyState title="No administrators" />}
+          />
         </Card>
       </div>
     </>

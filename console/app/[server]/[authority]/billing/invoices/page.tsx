@@ -3,11 +3,13 @@ import { BillingTabs } from '@/components/billing-tabs.tsx';
 import { IssueInvoicesForm } from '@/components/billing-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
 import { CsvLink } from '@/components/csv-link.tsx';
-import { FilterForm, FilterInput } from '@/components/filter-form.tsx';
-import { pageOf, Pagination, param, type SearchParams } from '@/components/pagination.tsx';
-import { Badge, Card, EmptyState, PageHeader, ProblemAlert, Table, Td, TextLink, Th } from '@/components/ui.tsx';
+import { LoadedTable } from '@/components/data-table.tsx';
+import { FilterForm, MonthFilter, UserIdFilter } from '@/components/filter-form.tsx';
+import { pageOf, param } from '@/components/pagination.tsx';
+import { Badge, Card, EmptyState, PageHeader, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
+import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Invoices' };
 
@@ -19,7 +21,7 @@ function lastMonth(): string {
   return d.toISOString().slice(0, 7);
 }
 
-export default async function InvoicesPage({ params, searchParams }: { params: Promise<{ server: string; authority: string }>; searchParams: Promise<SearchParams> }) {
+export default async function InvoicesPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
   const sp = await searchParams;
   const period = param(sp, 'period');
@@ -40,48 +42,24 @@ export default async function InvoicesPage({ params, searchParams }: { params: P
         </Card>
       </IfCan>
       <FilterForm action={`${base}/billing/invoices`} label="Filter invoices">
-        <FilterInput name="period" label="Month (YYYY-MM)" defaultValue={period} placeholder="2026-11" />
-        <FilterInput name="userId" label="User ID" defaultValue={userId} placeholder="usr_…" />
+        <MonthFilter value={period} />
+        <UserIdFilter value={userId} />
       </FilterForm>
-      {!invoices.ok ? (
-        <ProblemAlert problem={invoices.problem} />
-      ) : invoices.data.items.length === 0 ? (
-        <EmptyState title="No invoices">Issue the invoices of a month once its entries are complete.</EmptyState>
-      ) : (
-        <>
-          <Table label="Invoices">
-            <thead>
-              <tr>
-                <Th>Number</Th>
-                <Th>User</Th>
-                <Th>Month</Th>
-                <Th className="text-right">Total</Th>
-                <Th className="hidden sm:table-cell">Lines</Th>
-                <Th>Status</Th>
-                <Th className="hidden md:table-cell">Issued</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {invoices.data.items.map((i) => (
-                <tr key={i.id}>
-                  <Td>
-                    <TextLink href={`${base}/billing/invoices/${i.id}`}>{i.number}</TextLink>
-                  </Td>
-                  <Td>{i.username}</Td>
-                  <Td>{i.period}</Td>
-                  <Td className="text-right tabular-nums">{formatMoney(i.total, i.currency)}</Td>
-                  <Td className="hidden sm:table-cell">{i.lines}</Td>
-                  <Td>
-                    <Badge>{i.status}</Badge>
-                  </Td>
-                  <Td className="hidden md:table-cell">{formatDateTime(i.issuedAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination basePath={`${base}/billing/invoices`} searchParams={sp} nextCursor={invoices.data.nextCursor} label="invoices" />
-        </>
-      )}
+      <LoadedTable
+        result={invoices}
+        label="Invoices"
+        columns={[
+          { header: 'Number', cell: (i) => <TextLink href={`${base}/billing/invoices/${i.id}`}>{i.number}</TextLink> },
+          { header: 'User', cell: (i) => i.username },
+          { header: 'Month', cell: (i) => i.period },
+          { header: 'Total', align: 'right', className: 'tabular-nums', cell: (i) => formatMoney(i.total, i.currency) },
+          { header: 'Lines', from: 'sm', cell: (i) => i.lines },
+          { header: 'Status', cell: (i) => <Badge>{i.status}</Badge> },
+          { header: 'Issued', from: 'md', cell: (i) => formatDateTime(i.issuedAt) },
+        ]}
+        empty={<EmptyState title="No invoices">Issue the invoices of a month once its entries are complete.</EmptyState>}
+        pages={{ basePath: `${base}/billing/invoices`, searchParams: sp, label: 'invoices' }}
+      />
     </>
   );
 }

@@ -2,15 +2,17 @@ import type { Metadata } from 'next';
 import { ActionButton } from '@/components/action-button.tsx';
 import { IfCan } from '@/components/console-context.tsx';
 import { CreateLinkForm } from '@/components/user-forms.tsx';
+import { actionsColumn, LoadedTable } from '@/components/data-table.tsx';
 import { DeviceTable } from '@/components/device-table.tsx';
-import { pageOf, Pagination, type SearchParams } from '@/components/pagination.tsx';
-import { Badge, Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th, ProblemPage } from '@/components/ui.tsx';
+import { pageOf } from '@/components/pagination.tsx';
+import { Badge, Card, Details, EmptyState, Mono, PageHeader, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
+import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'User' };
 
-export default async function UserPage({ params, searchParams }: { params: Promise<{ server: string; authority: string; userId: string }>; searchParams: Promise<SearchParams> }) {
+export default async function UserPage({ params, searchParams }: AuthorityPageProps<{ userId: string }>) {
   const { server, authority, userId } = await params;
   const sp = await searchParams;
   const base = `/${server}/${authority}`;
@@ -61,16 +63,14 @@ export default async function UserPage({ params, searchParams }: { params: Promi
           <h2 id="devices-heading" className="mb-3 text-lg font-semibold text-slate-900">
             Devices
           </h2>
-          {!devices.ok ? (
-            <ProblemAlert problem={devices.problem} />
-          ) : devices.data.items.length === 0 ? (
-            <EmptyState title={`${u.username} has no device yet`} />
-          ) : (
-            <>
-              <DeviceTable devices={devices.data.items} authority={authority} base={base} showUser={false} />
-              <Pagination basePath={`${base}/users/${userId}`} searchParams={sp} nextCursor={devices.data.nextCursor} label="devices" />
-            </>
-          )}
+          <DeviceTable
+            devices={devices}
+            authority={authority}
+            base={base}
+            showUser={false}
+            empty={<EmptyState title={`${u.username} has no device yet`} />}
+            pages={{ basePath: `${base}/users/${userId}`, searchParams: sp, label: 'devices' }}
+          />
         </section>
         <section aria-labelledby="links-heading">
           <h2 id="links-heading" className="mb-3 text-lg font-semibold text-slate-900">
@@ -81,48 +81,31 @@ export default async function UserPage({ params, searchParams }: { params: Promi
               <CreateLinkForm userId={userId} />
             </div>
           </IfCan>
-          {!links.ok ? (
-            <ProblemAlert problem={links.problem} />
-          ) : links.data.items.length === 0 ? (
-            <EmptyState title="No linked account">Moves to a peer authority need the same person’s account there to be linked.</EmptyState>
-          ) : (
-            <Table label="Linked accounts">
-              <thead>
-                <tr>
-                  <Th>Peer authority</Th>
-                  <Th>Account there</Th>
-                  <Th className="hidden md:table-cell">Linked</Th>
-                  <Th>
-                    <span className="sr-only">Actions</span>
-                  </Th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {links.data.items.map((l) => (
-                  <tr key={l.linkId}>
-                    <Td className="max-w-[16rem]">
-                      <Mono>{l.peerIssuer}</Mono>
-                    </Td>
-                    <Td className="max-w-[20rem]">
-                      <Mono>{l.peerUser}</Mono>
-                    </Td>
-                    <Td className="hidden md:table-cell">{formatDateTime(l.createdAt)}</Td>
-                    <Td className="text-right">
-                      <ActionButton
-                        name="deleteUserLink"
-                        input={{ params: { authority, userId, linkId: l.linkId } }}
-                        variant="danger"
-                        accessibleLabel={`Unlink ${l.peerUser}`}
-                        confirm={{ title: 'Remove this link?', body: 'Moves between these two accounts are refused until they are linked again.', confirmLabel: 'Remove link' }}
-                      >
-                        Unlink
-                      </ActionButton>
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          )}
+          <LoadedTable
+            result={links}
+            label="Linked accounts"
+            rowKey={(l) => l.linkId}
+            columns={[
+              { header: 'Peer authority', className: 'max-w-[16rem]', cell: (l) => <Mono>{l.peerIssuer}</Mono> },
+              { header: 'Account there', className: 'max-w-[20rem]', cell: (l) => <Mono>{l.peerUser}</Mono> },
+              { header: 'Linked', from: 'md', cell: (l) => formatDateTime(l.createdAt) },
+              {
+                ...actionsColumn,
+                cell: (l) => (
+                  <ActionButton
+                    name="deleteUserLink"
+                    input={{ params: { authority, userId, linkId: l.linkId } }}
+                    variant="danger"
+                    accessibleLabel={`Unlink ${l.peerUser}`}
+                    confirm={{ title: 'Remove this link?', body: 'Moves between these two accounts are refused until they are linked again.', confirmLabel: 'Remove link' }}
+                  >
+                    Unlink
+                  </ActionButton>
+                ),
+              },
+            ]}
+            empty={<EmptyState title="No linked account">Moves to a peer authority need the same person’s account there to be linked.</EmptyState>}
+          />
         </section>
       </div>
     </>

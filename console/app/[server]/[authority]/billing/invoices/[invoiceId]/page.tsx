@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { ActionButton } from '@/components/action-button.tsx';
-import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, Table, Td, TextLink, Th, ProblemPage } from '@/components/ui.tsx';
+import { DataTable } from '@/components/data-table.tsx';
+import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
 
@@ -48,28 +49,16 @@ export default async function InvoicePage({ params }: { params: Promise<{ server
             ]}
           />
         </Card>
-        <Table label="Invoice lines">
-          <thead>
-            <tr>
-              <Th>When</Th>
-              <Th>Kind</Th>
-              <Th>Content</Th>
-              <Th className="text-right">Amount</Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {i.entries.map((e) => (
-              <tr key={e.id}>
-                <Td>{formatDateTime(e.createdAt)}</Td>
-                <Td>{e.kind}</Td>
-                <Td>
-                  <Mono>{e.contentId}</Mono>
-                </Td>
-                <Td className="text-right tabular-nums">{formatMoney(e.amount, e.currency)}</Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <DataTable
+          label="Invoice lines"
+          rows={i.entries}
+          columns={[
+            { header: 'When', cell: (e) => formatDateTime(e.createdAt) },
+            { header: 'Kind', cell: (e) => e.kind },
+            { header: 'Content', cell: (e) => <Mono>{e.contentId}</Mono> },
+            { header: 'Amount', align: 'right', className: 'tabular-nums', cell: (e) => formatMoney(e.amount, e.currency) },
+          ]}
+        />
       </div>
     </>
   );
