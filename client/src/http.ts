@@ -1,13 +1,20 @@
 import { open, rm } from 'node:fs/promises';
 import {
+  buildRouteRequest,
   createDeviceProof,
   DEVICE_PROOF_SCHEME,
-  formatZodIssues,
+  parseRouteAnswer,
   problemFromDocument,
+  routeAnswerFormat,
+  RouteAnswerError,
+  RouteInputError,
   type PublicEcJwk,
+  type RouteInput,
+  type RouteName,
+  type RouteOutput,
+  type routes,
 } from '@tessera/protocol';
 import type { JWK } from 'jose';
-import type { z } from 'zod';
 import { fileSize } from './device-store.ts';
 import { DeviceError } from './errors.ts';
 
@@ -29,15 +36,17 @@ export interface HttpClientOptions {
   now?: () => number;
 }
 
-export interface JsonRequest<T> {
-  method: 'GET' | 'POST' | 'DELETE';
-  /** Path below the issuer, starting with `/`. */
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  body?: unknown;
-  schema: z.ZodType<T>;
-  auth: RequestAuth;
-}
+type Routes = typeof routes;
+/** The routes of one authority, below its issuer: the device API. */
+export type AuthorityRouteName = { [N in RouteName]: Routes[N]['path'] extends `/t/:authority${string}` ? N : never }[RouteName];
+
+type OwnParams<P> = Omit<P, 'authority'>;
+/**
+ * What calling an authority's route takes: the route's input without the `authority`
+ * parameter, which the client fills in from its issuer.
+ */
+export type AuthorityRouteInput<N extends AuthorityRouteName> =
+  RouteInput<N> extends { params: infer P } ? Omit<RouteInput<N>, 'params'> & ({} extends OwnParams<P> ? { params?: OwnParams<P> } : { params: OwnParams<P> }) : RouteInput<N>;
 
 export interface DownloadProgress {
   /** Bytes on disk so far, resumed part included. */
@@ -46,7 +55,7 @@ export interface DownloadProgress {
 }
 
 export interface DownloadRequest {
-  path: string;
+  contentId: string;
   auth: RequestAuth;
   /** The partial file: appended to with `Range` when it already holds a prefix. */
   file: string;
@@ -63,57 +72,72 @@ export interface DownloadOutcome {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Joins an issuer URL and a path the same way everywhere, since the proof signs the result. */
-export function issuerUrl(issuer: string, path: string, query?: JsonRequest<unknown>['query']): string {
-  const url = new URL(`${issuer}${path}`);
-  for (const [name, value] of Object.entries(query ?? {})) {
-    if (value !== undefined) url.searchParams.set(name, String(value));
-  }
-  return url.href;
+/**
+ * An issuer is `<server>/t/<authority>`: the catalogue's device routes are paths
+ * below the server, so the client needs both halves. The requests then go to exactly
+ * `<issuer>/<route>`, the URL the device proof signs.
+ */
+export function splitIssuer(issuer: string): { base: string; authority: string } {
+  const match = /^(https?:\/\/[^?#]*?)\/t\/([^/?#]+)$/.exec(issuer);
+  if (!match) throw new DeviceError('invalid_input', `${JSON.stringify(issuer)} is not an issuer URL: it must end in /t/<authority>`);
+  return { base: match[1]!, authority: decodeURIComponent(match[2]!) };
 }
 
 /**
- * A small fetch client for one authority. It signs every request with a device proof
- * over the exact URL and body bytes it sends, turns problem+json answers into
- * `TesseraProblem`s and parses every success with the route's response schema.
+ * A small fetch client for one authority. It calls the routes of the protocol's catalogue by
+ * name, signs every request with a device proof over the exact URL and body bytes it sends,
+ * turns problem+json answers into `TesseraProblem`s and parses every success with the schema
+ * the route declares for its status.
  */
 export class TesseraHttpClient {
+  /** The authority's issuer URL. */
   readonly endpoint: string;
+  /** The server the issuer lives on, and the authority's slug in the catalogue's paths. */
+  readonly base: string;
+  readonly authority: string;
   readonly #fetch: FetchLike;
   readonly #timeoutMs: number;
   readonly #now: () => number;
 
   constructor(endpoint: string, options: HttpClientOptions = {}) {
     this.endpoint = endpoint;
+    ({ base: this.base, authority: this.authority } = splitIssuer(endpoint));
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
   }
 
-  async request<T>(request: JsonRequest<T>): Promise<T> {
-    const url = issuerUrl(this.endpoint, request.path, request.query);
-    const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8');
+  /** Calls one of the authority's routes; fails with `TesseraProblem` (refused) or `DeviceError`. */
+  async call<N extends AuthorityRouteName>(name: N, input: AuthorityRouteInput<N>, auth: RequestAuth): Promise<RouteOutput<N>> {
+    const { method, url, body } = this.#prepare(name, input);
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (body) headers['content-type'] = 'application/json';
-    const authorization = await this.#authorization(request.auth, request.method, url, body);
+    const authorization = await this.#authorization(auth, method, url, body);
     if (authorization) headers.authorization = authorization;
 
-    const response = await this.#send(url, { method: request.method, headers, ...(body ? { body } : {}) }, AbortSignal.timeout(this.#timeoutMs));
+    const response = await this.#send(url, { method, headers, ...(body ? { body } : {}) }, AbortSignal.timeout(this.#timeoutMs));
     const text = await response.text().catch((error: unknown) => {
       throw new DeviceError('network_error', `the answer from ${url} was cut off`, { cause: error });
     });
     if (!response.ok) throw problemFrom(response, text);
-    let json: unknown;
     try {
-      json = text.length ? JSON.parse(text) : null;
-    } catch {
-      throw new DeviceError('unexpected_response', `${request.method} ${url} answered ${response.status} with a body that is not JSON`);
+      const format = routeAnswerFormat(name, response.status);
+      let answer: unknown = text;
+      if (format === 'json') {
+        try {
+          answer = text.length ? JSON.parse(text) : null;
+        } catch {
+          throw new DeviceError('unexpected_response', `${method} ${url} answered ${response.status} with a body that is not JSON`);
+        }
+      }
+      return parseRouteAnswer(name, { status: response.status, body: answer });
+    } catch (error) {
+      if (error instanceof RouteAnswerError) {
+        const what = error.reason === 'undeclared_status' ? `with status ${error.status}, which ${name} does not declare` : `with an unexpected body: ${error.detail}`;
+        throw new DeviceError('unexpected_response', `${method} ${url} answered ${what}`);
+      }
+      throw error;
     }
-    const parsed = request.schema.safeParse(json);
-    if (!parsed.success) {
-      throw new DeviceError('unexpected_response', `${request.method} ${url} answered with an unexpected body: ${formatZodIssues(parsed.error)}`);
-    }
-    return parsed.data;
   }
 
   /**
@@ -132,7 +156,7 @@ export class TesseraHttpClient {
       return { resumedFrom: offset, fetched: 0 };
     }
 
-    const url = issuerUrl(this.endpoint, request.path);
+    const { url } = this.#prepare('downloadPackage', { params: { contentId: request.contentId } });
     const headers: Record<string, string> = { accept: 'application/octet-stream, application/problem+json' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     const authorization = await this.#authorization(request.auth, 'GET', url, undefined);
@@ -146,6 +170,12 @@ export class TesseraHttpClient {
       return this.download(request);
     }
     if (!response.ok) throw problemFrom(response, await response.text().catch(() => ''));
+    try {
+      routeAnswerFormat('downloadPackage', response.status);
+    } catch {
+      await response.body?.cancel();
+      throw new DeviceError('unexpected_response', `${url} answered with status ${response.status}, which downloadPackage does not declare`);
+    }
     if (response.status === 206) {
       const start = contentRangeStart(response.headers.get('content-range'));
       if (start !== offset) {
@@ -187,6 +217,23 @@ export class TesseraHttpClient {
       await file.close();
     }
     return { resumedFrom: offset, fetched: received - offset };
+  }
+
+  /** The route's method, its URL below the issuer exactly as signed and sent, and its body bytes. */
+  #prepare<N extends AuthorityRouteName>(name: N, input: AuthorityRouteInput<N>): { method: string; url: string; body: Uint8Array | undefined } {
+    const { params, ...rest } = input as { params?: Record<string, unknown> };
+    let request: ReturnType<typeof buildRouteRequest>;
+    try {
+      request = buildRouteRequest(name, { ...rest, params: { ...params, authority: this.authority } } as RouteInput<N>);
+    } catch (error) {
+      if (error instanceof RouteInputError) throw new DeviceError('invalid_input', `cannot send ${name}: ${error.detail}`);
+      throw error;
+    }
+    return {
+      method: request.method,
+      url: new URL(`${this.base}${request.path}`).href,
+      body: request.body === undefined ? undefined : Buffer.from(request.body, 'utf8'),
+    };
   }
 
   async #authorization(auth: RequestAuth, method: string, url: string, body: Uint8Array | undefined): Promise<string | undefined> {
