@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import {
   ENTITY_CONFIGURATION_PATH,
   entityConfigurationClaimsSchema,
@@ -8,7 +9,6 @@ import {
   type EntityConfigurationClaims,
   type PublicEcJwk,
 } from '@tessera/protocol';
-import { settingDefault } from '../config.ts';
 
 export interface VerifiedConfiguration {
   claims: EntityConfigurationClaims;
@@ -20,10 +20,10 @@ export interface VerifiedConfiguration {
  * Fetches `<issuer>/.well-known/tessera-authority` and verifies it against its own key set.
  * That only proves the configuration is self-consistent; whether the signing key is trusted is
  * the caller's decision (the pinned thumbprint when peering, a trusted key when refreshing).
- * `timeoutMs` is the server's `peerTimeoutMs`; callers without a configuration get its default.
+ * `timeoutMs` is the server's `peerTimeoutMs` (configuration), never a default of its own.
  */
-export async function fetchEntityConfiguration(issuer: string, options: { timeoutMs?: number; now?: number } = {}): Promise<VerifiedConfiguration> {
-  const { timeoutMs = settingDefault('peerTimeoutMs'), now = Date.now() } = options;
+export async function fetchEntityConfiguration(issuer: string, options: { timeoutMs: number; now?: number }): Promise<VerifiedConfiguration> {
+  const { timeoutMs, now = Date.now() } = options;
   let token: string;
   try {
     const res = await fetch(`${issuer}${ENTITY_CONFIGURATION_PATH}`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
@@ -46,7 +46,12 @@ export async function verifyEntityConfiguration(token: string, issuer: string, n
     resolveKey: (h) => {
       // The configuration is self-signed: the key comes from its own payload, and its kid must
       // be that key's thumbprint, so a pinned thumbprint names exactly one key.
-      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jwks?: { keys?: PublicEcJwk[] } };
+      let claims: { jwks?: { keys?: PublicEcJwk[] } };
+      try {
+        claims = decodeJwt(token);
+      } catch {
+        return null;
+      }
       signingJwk = claims.jwks?.keys?.find((k) => k.kid === h.kid && (k.use === undefined || k.use === 'sig'));
       return signingJwk ?? null;
     },
