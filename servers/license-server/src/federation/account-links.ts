@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
 import {
   decodeJwsUnverified,
   LINK_ASSERTION_MAX_LIFETIME_SECONDS,
@@ -20,9 +19,13 @@ import type { AppContext } from '../context.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, noContent, ok } from '../http/route.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
-import { accountLinks, users } from '../storage/schema.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { activePeer, findPeerByIssuer, peerSigningKey } from './peers.ts';
+import { findUser } from '../users/user-queries.ts';
+import { deleteLinkOfUser, findLinkOfPeerAccount, insertLink, listLinksOfUser, type LinkRow } from './account-link-queries.ts';
+import { findPeerByIssuer } from './peer-queries.ts';
+import { activePeer } from './peers.ts';
+import { signingKeyIn } from './trusted-keys.ts';
+import { verifyFromPeer } from './verify-from-peer.ts';
 import { claimNonce } from '../storage/replay-queries.ts';
 
 /*
@@ -31,8 +34,6 @@ import { claimNonce } from '../storage/replay-queries.ts';
  * Devices at B of that user then count as the person's for moves from A. A link is recorded on
  * the side where it is presented, so a person who moves both ways links both ways.
  */
-
-type LinkRow = typeof accountLinks.$inferSelect;
 
 const toLink = (row: LinkRow): AccountLink => ({
   linkId: row.id,
@@ -68,11 +69,14 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
   const peer = await findPeerByIssuer(ctx.db, authority.id, issuer);
   if (!peer) throw new TesseraProblem('peer_untrusted', `${issuer || 'the issuer of the assertion'} is not a peer of ${authority.issuer}`);
   if (peer.status !== 'active') throw new TesseraProblem('peer_suspended', `the peer ${issuer} is suspended at ${authority.issuer}`);
-  const { payload } = await verifyJws(assertion, {
-    typ: TOKEN_TYPES.linkAssertion,
-    schema: linkAssertionClaimsSchema,
-    problem: 'link_assertion_invalid',
-    resolveKey: peerSigningKey(peer),
+  const { verified: payload } = await verifyFromPeer(ctx, authority, peer, assertion, async (keys) => {
+    const verified = await verifyJws(assertion, {
+      typ: TOKEN_TYPES.linkAssertion,
+      schema: linkAssertionClaimsSchema,
+      problem: 'link_assertion_invalid',
+      resolveKey: (header) => signingKeyIn(keys, header.kid),
+    });
+    return verified.payload;
   });
   if (payload.aud !== authority.issuer) throw new TesseraProblem('link_assertion_invalid', `the assertion is addressed to ${payload.aud}, not ${authority.issuer}`);
   const now = Math.floor(Date.now() / 1000);
@@ -84,17 +88,14 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
     // One-time: the same store as envelopes, so every instance refuses a replay.
     const fresh = await claimNonce(tx, { store: 'federation', authorityId: authority.id, issuer: peer.issuer, jti: `link:${payload.jti}`, expiresAt: new Date((payload.exp + ctx.config.clockSkewSeconds) * 1000) });
     if (!fresh) throw new TesseraProblem('link_assertion_invalid', 'the assertion was already used; ask for a new one');
-    const [existing] = await tx
-      .select()
-      .from(accountLinks)
-      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.peerIssuer, peer.issuer), eq(accountLinks.peerUserId, peerUser.userId)));
+    const existing = await findLinkOfPeerAccount(tx, authority.id, peer.issuer, peerUser.userId);
     if (existing) {
       if (existing.userId !== userId) throw new TesseraProblem('conflict', `${payload.sub} is already linked to another account at ${authority.issuer}`);
       return { link: toLink(existing), created: false };
     }
     try {
-      const [row] = await tx.insert(accountLinks).values({ authorityId: authority.id, id: newId('link'), userId, peerIssuer: peer.issuer, peerUserId: peerUser.userId }).returning();
-      return { link: toLink(row!), created: true };
+      const row = await insertLink(tx, { authorityId: authority.id, id: newId('link'), userId, peerIssuer: peer.issuer, peerUserId: peerUser.userId });
+      return { link: toLink(row), created: true };
     } catch (error) {
       if (isUniqueViolation(error)) throw new TesseraProblem('conflict', `${payload.sub} was just linked by another request`);
       throw error;
@@ -114,19 +115,15 @@ export async function linkAccountsByOperator(ctx: AppContext, authority: Authori
   const parsed = { userId: named.userId, issuer: issuer.data };
   await activePeer(ctx.db, authority, parsed.issuer);
   return ctx.db.transaction(async (tx) => {
-    const [user] = await tx.select({ id: users.id }).from(users).where(and(eq(users.authorityId, authority.id), eq(users.id, userId)));
-    if (!user) throw new TesseraProblem('not_found', `no user ${userId}`);
-    const [existing] = await tx
-      .select()
-      .from(accountLinks)
-      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.peerIssuer, parsed.issuer), eq(accountLinks.peerUserId, parsed.userId)));
+    if (!(await findUser(tx, authority.id, userId))) throw new TesseraProblem('not_found', `no user ${userId}`);
+    const existing = await findLinkOfPeerAccount(tx, authority.id, parsed.issuer, parsed.userId);
     if (existing) {
       if (existing.userId !== userId) throw new TesseraProblem('conflict', `${peerUser} is already linked to another account`);
       return { link: toLink(existing), created: false };
     }
-    const [row] = await tx.insert(accountLinks).values({ authorityId: authority.id, id: newId('link'), userId, peerIssuer: parsed.issuer, peerUserId: parsed.userId }).returning();
+    const row = await insertLink(tx, { authorityId: authority.id, id: newId('link'), userId, peerIssuer: parsed.issuer, peerUserId: parsed.userId });
     await recordAudit(tx, { authorityId: authority.id, actor, action: 'user.linked', target: userId, details: { peerUser } });
-    return { link: toLink(row!), created: true };
+    return { link: toLink(row), created: true };
   });
 }
 
@@ -141,21 +138,11 @@ export const registerAccountLinkRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.listAccountLinks, async ({ authority, device }) => {
-    const rows = await ctx.db
-      .select()
-      .from(accountLinks)
-      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.userId, device.userId)))
-      .orderBy(asc(accountLinks.createdAt));
-    return ok({ items: rows.map(toLink) });
+    return ok({ items: (await listLinksOfUser(ctx.db, authority.id, device.userId)).map(toLink) });
   });
 
   bindRoute(router, ctx, guards, routes.listUserLinks, async ({ authority, params }) => {
-    const rows = await ctx.db
-      .select()
-      .from(accountLinks)
-      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.userId, params.userId)))
-      .orderBy(asc(accountLinks.createdAt));
-    return ok({ items: rows.map(toLink) });
+    return ok({ items: (await listLinksOfUser(ctx.db, authority.id, params.userId)).map(toLink) });
   });
 
   bindRoute(router, ctx, guards, routes.createUserLink, async ({ authority, admin, params, body }) => {
@@ -165,22 +152,16 @@ export const registerAccountLinkRoutes: RouteModule = (router, ctx, guards) => {
 
   bindRoute(router, ctx, guards, routes.deleteUserLink, async ({ authority, admin, params }) => {
     await ctx.db.transaction(async (tx) => {
-      const deleted = await tx
-        .delete(accountLinks)
-        .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.id, params.linkId), eq(accountLinks.userId, params.userId)))
-        .returning({ id: accountLinks.id, peerIssuer: accountLinks.peerIssuer, peerUserId: accountLinks.peerUserId });
-      if (!deleted.length) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of user ${params.userId}`);
-      await recordAudit(tx, { authorityId: authority.id, actor: admin.email, action: 'user.unlinked', target: params.userId, details: { peerUser: userGlobalId(deleted[0]!.peerUserId, deleted[0]!.peerIssuer) } });
+      const deleted = await deleteLinkOfUser(tx, authority.id, params.userId, params.linkId);
+      if (!deleted) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of user ${params.userId}`);
+      await recordAudit(tx, { authorityId: authority.id, actor: admin.email, action: 'user.unlinked', target: params.userId, details: { peerUser: userGlobalId(deleted.peerUserId, deleted.peerIssuer) } });
     });
     return noContent();
   });
 
   bindRoute(router, ctx, guards, routes.deleteAccountLink, async ({ authority, device, params }) => {
-    const deleted = await ctx.db
-      .delete(accountLinks)
-      .where(and(eq(accountLinks.authorityId, authority.id), eq(accountLinks.id, params.linkId), eq(accountLinks.userId, device.userId)))
-      .returning({ id: accountLinks.id });
-    if (!deleted.length) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of this user`);
+    const deleted = await deleteLinkOfUser(ctx.db, authority.id, device.userId, params.linkId);
+    if (!deleted) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of this user`);
     return noContent();
   });
 };

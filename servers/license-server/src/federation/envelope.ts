@@ -12,11 +12,16 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
-import { findPeerByIssuer, refreshPeerKeys, trustedKeysOf, peerSigningKey, type PeerRow } from './peers.ts';
+import { findPeerByIssuer, type PeerRow } from './peer-queries.ts';
 import { claimNonce } from '../storage/replay-queries.ts';
+import { signingKeyIn, type TrustedKeys } from './trusted-keys.ts';
+import { verifyFromPeer } from './verify-from-peer.ts';
 
-/** Envelopes live one minute: long enough for a slow peer, short enough to bound the replay store. */
-const ENVELOPE_LIFETIME_SECONDS = 60;
+/**
+ * SPEC §10.4 lets an envelope live up to `ENVELOPE_MAX_LIFETIME_SECONDS` (120 s) and says this
+ * implementation uses 60: long enough for a slow peer, short enough to bound the replay store.
+ */
+export const ENVELOPE_LIFETIME_SECONDS = 60;
 
 export async function sealEnvelope(ctx: AppContext, authority: AuthorityRef, audience: string, msg: string, body: object, re?: string): Promise<{ token: string; jti: string }> {
   const key = await ctx.keyring.signingKey(authority.id);
@@ -31,14 +36,29 @@ export interface OpenedEnvelope {
   peer: PeerRow;
 }
 
-// Unknown kids trigger at most one refresh per peer in this window, so a stream of forged
-// envelopes cannot make this server hammer a peer's entity configuration.
-const REFRESH_INTERVAL_MS = 10_000;
-const lastRefresh = new Map<string, number>();
+/**
+ * Verifies an envelope against a given key set: the signature with one of its signing keys,
+ * the strict claims, the audience and the time window (SPEC §10.4). No storage, no network:
+ * which keys to give it, and whether to refetch them, is `verifyFromPeer`'s decision.
+ */
+export async function verifyEnvelope(token: string, keys: TrustedKeys, expected: { audience: string; skewSeconds: number; now?: number }): Promise<EnvelopeClaims> {
+  const { payload: claims } = await verifyJws(token, {
+    typ: TOKEN_TYPES.federationEnvelope,
+    schema: envelopeClaimsSchema,
+    problem: 'envelope_invalid',
+    resolveKey: (header) => signingKeyIn(keys, header.kid),
+  });
+  if (claims.aud !== expected.audience) throw new TesseraProblem('envelope_misaddressed', `the envelope is addressed to ${claims.aud}, not ${expected.audience}`);
+  const now = Math.floor((expected.now ?? Date.now()) / 1000);
+  const skew = expected.skewSeconds;
+  if (claims.exp + skew <= now) throw new TesseraProblem('envelope_expired', 'the envelope has expired');
+  if (claims.iat - skew > now) throw new TesseraProblem('envelope_expired', "the envelope is dated in the future beyond the accepted clock skew");
+  return claims;
+}
 
 /**
  * Opens an envelope from a peer: the caller must be a known, active peer; the signature must
- * verify with a key pinned for it (refetching its configuration once on an unknown kid); it
+ * verify with a key trusted for it (`verifyFromPeer` refetches them once on an unknown kid); it
  * must be addressed to this authority, inside its time window, of a supported version, and —
  * for requests — never seen before (the store is in the database so every instance agrees).
  */
@@ -55,59 +75,15 @@ export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, tok
   const issuer = typeof unverified.iss === 'string' ? unverified.iss : '';
   if (!issuer) throw new TesseraProblem('envelope_invalid', 'the envelope names no issuer (iss)');
   if (options.expectIssuer && issuer !== options.expectIssuer) throw new TesseraProblem('envelope_invalid', `the answer comes from ${issuer}, not ${options.expectIssuer}`);
-  let peer = await findPeerByIssuer(ctx.db, authority.id, issuer);
-  if (!peer) throw new TesseraProblem('peer_untrusted', `${issuer || 'the caller'} is not a peer of ${authority.issuer}`);
-  if (peer.status !== 'active') throw new TesseraProblem('peer_suspended', `the peer ${issuer} is suspended at ${authority.issuer}`);
+  const known = await findPeerByIssuer(ctx.db, authority.id, issuer);
+  if (!known) throw new TesseraProblem('peer_untrusted', `${issuer || 'the caller'} is not a peer of ${authority.issuer}`);
+  if (known.status !== 'active') throw new TesseraProblem('peer_suspended', `the peer ${issuer} is suspended at ${authority.issuer}`);
 
-  const verify = (p: PeerRow) =>
-    verifyJws(token, {
-      typ: TOKEN_TYPES.federationEnvelope,
-      schema: envelopeClaimsSchema,
-      problem: 'envelope_invalid',
-      resolveKey: peerSigningKey(p),
-    });
-  let claims: EnvelopeClaims;
-  try {
-    ({ payload: claims } = await verify(peer));
-  } catch (error) {
-    const header = safeHeader(token);
-    const knownKid = trustedKeysOf(peer).keys.some((k) => k.kid === header.kid);
-    const last = lastRefresh.get(peer.id) ?? 0;
-    if (knownKid || Date.now() - last < REFRESH_INTERVAL_MS) throw error;
-    // The peer may have rotated past the keys we know: its new configuration must be signed
-    // by a key we already trust (refreshPeerKeys checks), then we try once more.
-    lastRefresh.set(peer.id, Date.now());
-    peer = await refreshPeerKeys(ctx, authority, peer, null).catch(() => {
-      throw error;
-    });
-    ({ payload: claims } = await verify(peer));
-  }
-
-  if (claims.aud !== authority.issuer) throw new TesseraProblem('envelope_misaddressed', `the envelope is addressed to ${claims.aud}, not ${authority.issuer}`);
-  const now = Math.floor(Date.now() / 1000);
   const skew = ctx.config.clockSkewSeconds;
-  if (claims.exp + skew <= now) throw new TesseraProblem('envelope_expired', 'the envelope has expired');
-  if (claims.iat - skew > now) throw new TesseraProblem('envelope_expired', "the envelope is dated in the future beyond the accepted clock skew");
+  const { verified: claims, peer } = await verifyFromPeer(ctx, authority, known, token, (keys) => verifyEnvelope(token, keys, { audience: authority.issuer, skewSeconds: skew }));
   if (options.replayCheck) {
     const fresh = await claimNonce(ctx.db, { store: 'federation', authorityId: authority.id, issuer: claims.iss, jti: claims.jti, expiresAt: new Date((claims.exp + skew) * 1000) });
     if (!fresh) throw new TesseraProblem('envelope_replayed', `the envelope ${claims.jti} was already received`);
   }
-  // A peer signing with a key other than the one it named active has rotated: its next key took
-  // over and it announced a fresh one. Learn that now, while its configuration is signed by a
-  // key we trust — its following rotation would otherwise activate a key we never saw.
-  const activeKid = trustedKeysOf(peer).activeKeys?.sig;
-  if (activeKid && safeHeader(token).kid !== activeKid && Date.now() - (lastRefresh.get(peer.id) ?? 0) >= REFRESH_INTERVAL_MS) {
-    lastRefresh.set(peer.id, Date.now());
-    const current = peer;
-    peer = await refreshPeerKeys(ctx, authority, current, null).catch(() => current);
-  }
   return { claims, peer };
-}
-
-function safeHeader(token: string): Record<string, unknown> {
-  try {
-    return decodeJwsUnverified(token).header;
-  } catch {
-    return {};
-  }
 }

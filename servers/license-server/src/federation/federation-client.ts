@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import { openEnvelope, sealEnvelope } from './envelope.ts';
-import { recordContact, type PeerRow } from './peers.ts';
+import { recordContact, type PeerRow } from './peer-queries.ts';
 
 type AnswerOf<M extends FederationRequestType> = (typeof federationMessages)[M]['answer'];
 type AnswerBody<A extends FederationAnswerType> = z.output<(typeof federationAnswers)[A]>;

@@ -15,7 +15,7 @@ import type { AppContext } from '../context.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute } from '../http/route.ts';
 import { openEnvelope, sealEnvelope } from './envelope.ts';
-import type { PeerRow } from './peers.ts';
+import type { PeerRow } from './peer-queries.ts';
 
 /** Envelopes carry a few kilobytes (a client certificate, a wrapped key); anything bigger is refused. */
 const MAX_ENVELOPE_BYTES = 64 * 1024;

@@ -1,8 +1,10 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
+import { adminActor } from '../audit/actor.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
-import { addPeer, findPeer, listPeers, refreshPeerKeys, setPeerStatus, toPeer } from './peers.ts';
-import { fetchEntityConfiguration } from './remote-configuration.ts';
+import { addPeer, discoverPeer, refreshPeer, setPeerStatus } from './manage-peers.ts';
+import { findPeer, listPeers } from './peer-queries.ts';
+import { toPeer } from './peers.ts';
 
 /** The admin API over an authority's peers. */
 export const registerPeerRoutes: RouteModule = (router, ctx, guards) => {
@@ -11,12 +13,12 @@ export const registerPeerRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.discoverPeer, async ({ query }) => {
-    const { claims, signedBy } = await fetchEntityConfiguration(query.issuer, { timeoutMs: ctx.config.peerTimeoutMs });
+    const { claims, signedBy } = await discoverPeer(ctx, query.issuer);
     return ok({ issuer: query.issuer, name: claims.name, operator: claims.operator, thumbprint: signedBy, versions: claims.versions });
   });
 
   bindRoute(router, ctx, guards, routes.addPeer, async ({ authority, admin, body }) => {
-    return created(toPeer(await addPeer(ctx, authority, admin.email, body)));
+    return created(toPeer(await addPeer(ctx, authority, adminActor(admin), body)));
   });
 
   bindRoute(router, ctx, guards, routes.getPeer, async ({ authority, params }) => {
@@ -26,16 +28,14 @@ export const registerPeerRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.suspendPeer, async ({ authority, admin, params }) => {
-    return ok(toPeer(await setPeerStatus(ctx, authority, params.peerId, 'suspended', admin.email)));
+    return ok(toPeer(await setPeerStatus(ctx, authority, adminActor(admin), params.peerId, 'suspended')));
   });
 
   bindRoute(router, ctx, guards, routes.resumePeer, async ({ authority, admin, params }) => {
-    return ok(toPeer(await setPeerStatus(ctx, authority, params.peerId, 'active', admin.email)));
+    return ok(toPeer(await setPeerStatus(ctx, authority, adminActor(admin), params.peerId, 'active')));
   });
 
   bindRoute(router, ctx, guards, routes.refreshPeer, async ({ authority, admin, params }) => {
-    const peer = await findPeer(ctx.db, authority.id, params.peerId);
-    if (!peer) throw new TesseraProblem('peer_unknown', `no peer ${params.peerId}`);
-    return ok(toPeer(await refreshPeerKeys(ctx, authority, peer, admin.email)));
+    return ok(toPeer(await refreshPeer(ctx, authority, adminActor(admin), params.peerId)));
   });
 };
