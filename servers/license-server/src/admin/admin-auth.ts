@@ -2,12 +2,11 @@ import type { Express, Request } from 'express';
 import session from 'express-session';
 import type { PassportStatic } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { eq, sql } from 'drizzle-orm';
 import { TesseraProblem, type AdminRole, type RouteSpec } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import type { AdminPrincipal, Middleware } from '../http/principals.ts';
-import { adminRoles, adminUsers, authorities } from '../storage/schema.ts';
+import { findAdminAccountByEmail, listAdminAccountRoles } from './admin-queries.ts';
 import { verifyPassword } from './passwords.ts';
 import { DatabaseSessionStore } from './session-store.ts';
 
@@ -18,12 +17,7 @@ export const roleRank: Record<AdminRole, number> = { viewer: 1, billing: 2, admi
 export const SESSION_COOKIE = 'tessera.sid';
 
 async function loadAdmin(ctx: AppContext, id: string): Promise<AdminPrincipal | null> {
-  const rows = await ctx.db
-    .select({ admin: adminUsers, authorityId: adminRoles.authorityId, role: adminRoles.role, slug: authorities.slug })
-    .from(adminUsers)
-    .leftJoin(adminRoles, eq(adminRoles.adminId, adminUsers.id))
-    .leftJoin(authorities, eq(authorities.id, adminRoles.authorityId))
-    .where(eq(adminUsers.id, id));
+  const rows = await listAdminAccountRoles(ctx.db, id);
   const first = rows[0];
   if (!first) return null;
   const roles = new Map<string, AdminRole>();
@@ -60,14 +54,10 @@ export function configureAdminAuth(app: Express, ctx: AppContext, passport: Pass
   passport.use(
     'admin-local',
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: true }, (email, password, done) => {
-      ctx.db
-        .select({ id: adminUsers.id, hash: adminUsers.passwordHash })
-        .from(adminUsers)
-        .where(eq(sql`lower(${adminUsers.email})`, email.toLowerCase()))
-        .then(async ([row]) => {
-          const ok = await verifyPassword(row?.hash, password);
-          done(null, ok && row ? { id: row.id } : false);
-        }, done);
+      findAdminAccountByEmail(ctx.db, email).then(async (row) => {
+        const ok = await verifyPassword(row?.passwordHash, password);
+        done(null, ok && row ? { id: row.id } : false);
+      }, done);
     }),
   );
   passport.serializeUser((user, done) => done(null, (user as { id: string }).id));

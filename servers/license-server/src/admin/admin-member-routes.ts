@@ -1,11 +1,10 @@
 import { routes, TesseraProblem, type AdminRole } from '@tessera/protocol';
-import { and, asc, eq } from 'drizzle-orm';
 import { adminActor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, noContent, ok } from '../http/route.ts';
-import type { Executor, Tx } from '../storage/db.ts';
-import { adminRoles, adminUsers } from '../storage/schema.ts';
+import type { Tx } from '../storage/db.ts';
+import { listMembers, lockMember, lockOwners, removeMember, setMemberRole } from './admin-queries.ts';
 import { addAdministrator } from './manage-admins.ts';
 
 const memberJson = (m: { id: string; email: string; name: string | null; role: AdminRole; createdAt: Date }) => ({
@@ -16,25 +15,9 @@ const memberJson = (m: { id: string; email: string; name: string | null; role: A
   createdAt: m.createdAt.toISOString(),
 });
 
-const memberColumns = { id: adminUsers.id, email: adminUsers.email, name: adminUsers.name, role: adminRoles.role, createdAt: adminRoles.createdAt };
-
-export function listMembers(executor: Executor, authorityId: string) {
-  return executor
-    .select(memberColumns)
-    .from(adminRoles)
-    .innerJoin(adminUsers, eq(adminUsers.id, adminRoles.adminId))
-    .where(eq(adminRoles.authorityId, authorityId))
-    .orderBy(asc(adminRoles.createdAt), asc(adminUsers.id));
-}
-
 /** The member's role row, locked, or `not_found` — an admin of another authority is unknown here. */
-async function lockMember(tx: Tx, authorityId: string, adminId: string) {
-  const [member] = await tx
-    .select(memberColumns)
-    .from(adminRoles)
-    .innerJoin(adminUsers, eq(adminUsers.id, adminRoles.adminId))
-    .where(and(eq(adminRoles.authorityId, authorityId), eq(adminRoles.adminId, adminId)))
-    .for('update', { of: adminRoles });
+async function lockExistingMember(tx: Tx, authorityId: string, adminId: string) {
+  const member = await lockMember(tx, authorityId, adminId);
   if (!member) throw new TesseraProblem('not_found', `no administrator ${adminId} in this authority`);
   return member;
 }
@@ -44,12 +27,8 @@ async function lockMember(tx: Tx, authorityId: string, adminId: string) {
  * each other at the same moment cannot leave the authority without an owner.
  */
 async function assertAnotherOwner(tx: Tx, authorityId: string, adminId: string, verb: string) {
-  const owners = await tx
-    .select({ adminId: adminRoles.adminId })
-    .from(adminRoles)
-    .where(and(eq(adminRoles.authorityId, authorityId), eq(adminRoles.role, 'owner')))
-    .for('update');
-  if (!owners.some((o) => o.adminId !== adminId)) {
+  const owners = await lockOwners(tx, authorityId);
+  if (!owners.some((owner) => owner !== adminId)) {
     throw new TesseraProblem('conflict', `cannot ${verb} the last owner of this authority; make someone else owner first`);
   }
 }
@@ -61,13 +40,10 @@ export const registerAdminMemberRoutes: RouteModule = (router, ctx, guards) => {
 
   bindRoute(router, ctx, guards, routes.updateAdmin, async ({ admin, authority, params, body }) => {
     const member = await ctx.db.transaction(async (tx) => {
-      const before = await lockMember(tx, authority.id, params.adminId);
+      const before = await lockExistingMember(tx, authority.id, params.adminId);
       if (before.role === body.role) return before;
       if (before.role === 'owner') await assertAnotherOwner(tx, authority.id, params.adminId, 'demote');
-      await tx
-        .update(adminRoles)
-        .set({ role: body.role })
-        .where(and(eq(adminRoles.authorityId, authority.id), eq(adminRoles.adminId, params.adminId)));
+      await setMemberRole(tx, authority.id, params.adminId, body.role);
       await recordAudit(tx, {
         authorityId: authority.id,
         actor: admin.email,
@@ -82,9 +58,9 @@ export const registerAdminMemberRoutes: RouteModule = (router, ctx, guards) => {
 
   bindRoute(router, ctx, guards, routes.removeAdmin, async ({ admin, authority, params }) => {
     await ctx.db.transaction(async (tx) => {
-      const member = await lockMember(tx, authority.id, params.adminId);
+      const member = await lockExistingMember(tx, authority.id, params.adminId);
       if (member.role === 'owner') await assertAnotherOwner(tx, authority.id, params.adminId, 'remove');
-      await tx.delete(adminRoles).where(and(eq(adminRoles.authorityId, authority.id), eq(adminRoles.adminId, params.adminId)));
+      await removeMember(tx, authority.id, params.adminId);
       await recordAudit(tx, {
         authorityId: authority.id,
         actor: admin.email,

@@ -1,12 +1,11 @@
 import { createAdminRequestSchema, newId, TesseraProblem, type AdminRole } from '@tessera/protocol';
-import { eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { actorName, type Actor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
-import { adminRoles, adminUsers } from '../storage/schema.ts';
+import { findAdminAccount, findAdminAccountByEmail, grantAdminRole, insertAdminAccount } from './admin-queries.ts';
 import { hashPassword } from './passwords.ts';
 
 export type NewAdministrator = z.input<typeof createAdminRequestSchema>;
@@ -21,9 +20,6 @@ export interface Member {
 /** An administrator account with no role yet (`tessera-server admin create` without an authority). */
 const newAccountSchema = createAdminRequestSchema.omit({ role: true }).required({ password: true });
 
-const findAccount = async (ctx: AppContext, email: string) =>
-  (await ctx.db.select({ id: adminUsers.id }).from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, email.toLowerCase())))[0];
-
 /**
  * Gives an administrator a role in an authority, creating their account when the e-mail has
  * none (a password is then required). An existing account keeps its password: an owner of one
@@ -33,7 +29,7 @@ const findAccount = async (ctx: AppContext, email: string) =>
 export async function addAdministrator(ctx: AppContext, authority: AuthorityRef, actor: Actor, input: NewAdministrator, options: { operator?: boolean } = {}): Promise<Member> {
   const body = createAdminRequestSchema.parse(input);
   const exists = () => new TesseraProblem('admin_exists', `${body.email} already has a role in this authority`);
-  const existing = await findAccount(ctx, body.email);
+  const existing = await findAdminAccountByEmail(ctx.db, body.email);
   if (!existing && !body.password) {
     throw new TesseraProblem('invalid_request', `${body.email} has no administrator account on this server yet; give a password to create one`, { errors: [{ path: 'password', message: 'required for a new account' }] });
   }
@@ -45,12 +41,12 @@ export async function addAdministrator(ctx: AppContext, authority: AuthorityRef,
       let createdAccount = false;
       if (!accountId) {
         accountId = newId('admin');
-        await tx.insert(adminUsers).values({ id: accountId, email: body.email, name: body.name ?? null, passwordHash: passwordHash!, isOperator: options.operator ?? false });
+        await insertAdminAccount(tx, { id: accountId, email: body.email, name: body.name ?? null, passwordHash: passwordHash!, isOperator: options.operator ?? false });
         createdAccount = true;
       }
-      const [role] = await tx.insert(adminRoles).values({ authorityId: authority.id, adminId: accountId, role: body.role }).onConflictDoNothing().returning();
+      const role = await grantAdminRole(tx, authority.id, { adminId: accountId, role: body.role });
       if (!role) throw exists();
-      const [account] = await tx.select().from(adminUsers).where(eq(adminUsers.id, accountId));
+      const account = await findAdminAccount(tx, accountId);
       await recordAudit(tx, {
         authorityId: authority.id,
         actor: actorName(actor),
@@ -70,12 +66,12 @@ export async function addAdministrator(ctx: AppContext, authority: AuthorityRef,
 /** Creates an administrator account with no role (an operator's first account), audited server-wide. */
 export async function createAdministratorAccount(ctx: AppContext, actor: Actor, input: z.input<typeof newAccountSchema>, options: { operator?: boolean } = {}): Promise<{ id: string; email: string }> {
   const body = newAccountSchema.parse(input);
-  if (await findAccount(ctx, body.email)) throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);
+  if (await findAdminAccountByEmail(ctx.db, body.email)) throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);
   const passwordHash = await hashPassword(body.password);
   const id = newId('admin');
   try {
     await ctx.db.transaction(async (tx) => {
-      await tx.insert(adminUsers).values({ id, email: body.email, name: body.name ?? null, passwordHash, isOperator: options.operator ?? false });
+      await insertAdminAccount(tx, { id, email: body.email, name: body.name ?? null, passwordHash, isOperator: options.operator ?? false });
       await recordAudit(tx, { authorityId: null, actor: actorName(actor), action: 'admin.account_created', target: id, details: { email: body.email, operator: options.operator ?? false } });
     });
   } catch (error) {

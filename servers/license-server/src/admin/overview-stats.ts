@@ -1,72 +1,35 @@
-import { and, count, eq, gte, inArray, ne, sql, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { Executor } from '../storage/db.ts';
-import { authorities, clients, contents, ledgerEntries, licenses, moves, users } from '../storage/schema.ts';
+import { loadOverviewFigures } from './overview-queries.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
-// A move counts once it happened; reserved ones are in flight and aborted ones never did.
-const HAPPENED_MOVE_STATES = ['completed', 'delivered'] as const;
-
-const utcDay = (column: AnyPgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
-const sumOf = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)`.mapWith(Number);
 
 /**
  * The overview: totals over all time and a per-UTC-day series over the last `days` days
  * (today included), zero-filled. Revenue counts what the authority earns, in its currency.
  */
 export async function overviewStats(executor: Executor, authority: AuthorityRef, days: number) {
-  const a = authority.id;
   const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
   const since = new Date(today.getTime() - (days - 1) * DAY_MS);
-  const [{ currency }] = (await executor.select({ currency: authorities.currency }).from(authorities).where(eq(authorities.id, a))) as [{ currency: string }];
-  const happened = (extra: SQL) => and(eq(moves.authorityId, a), inArray(moves.state, [...HAPPENED_MOVE_STATES]), extra);
-  // Revenue is what the authority earns (sales, moves, fees peers owe it); a `peer_fee` is what it owes a peer.
-  const inCurrency = and(eq(ledgerEntries.authorityId, a), eq(ledgerEntries.currency, currency), ne(ledgerEntries.kind, 'peer_fee'));
-  const perDay = (column: AnyPgColumn) => ({ day: utcDay(column), n: count() });
-  const otherSide = sql<string>`case when ${moves.srcIssuer} = ${authority.issuer} then ${moves.dstIssuer} else ${moves.srcIssuer} end`;
-
-  const [userCount, deviceCount, contentCount, licenseCount, moveCount, revenue, licenseDays, moveDays, deviceDays, revenueDays, peerMoves] = await Promise.all([
-    executor.select({ n: count() }).from(users).where(eq(users.authorityId, a)),
-    executor.select({ n: count() }).from(clients).where(and(eq(clients.authorityId, a), eq(clients.status, 'active'))),
-    executor.select({ n: count() }).from(contents).where(eq(contents.authorityId, a)),
-    executor.select({ n: count() }).from(licenses).where(and(eq(licenses.authorityId, a), eq(licenses.state, 'active'))),
-    executor.select({ n: count() }).from(moves).where(happened(sql`true`)),
-    executor.select({ n: sumOf(ledgerEntries.amount) }).from(ledgerEntries).where(inCurrency),
-    executor.select(perDay(licenses.issuedAt)).from(licenses).where(and(eq(licenses.authorityId, a), gte(licenses.issuedAt, since))).groupBy(utcDay(licenses.issuedAt)),
-    executor.select(perDay(moves.createdAt)).from(moves).where(happened(gte(moves.createdAt, since))).groupBy(utcDay(moves.createdAt)),
-    executor.select(perDay(clients.registeredAt)).from(clients).where(and(eq(clients.authorityId, a), gte(clients.registeredAt, since))).groupBy(utcDay(clients.registeredAt)),
-    executor
-      .select({ day: utcDay(ledgerEntries.createdAt), n: sumOf(ledgerEntries.amount) })
-      .from(ledgerEntries)
-      .where(and(inCurrency, gte(ledgerEntries.createdAt, since)))
-      .groupBy(utcDay(ledgerEntries.createdAt)),
-    executor
-      .select({ peer: otherSide, moves: count() })
-      .from(moves)
-      .where(happened(ne(moves.srcIssuer, moves.dstIssuer)))
-      .groupBy(sql`1`)
-      .orderBy(sql`2 desc`, sql`1`),
-  ]);
-
+  const figures = await loadOverviewFigures(executor, authority, since);
   const byDay = (rows: { day: string; n: number }[]) => new Map(rows.map((r) => [r.day, Number(r.n)]));
-  const [l, m, d, r] = [byDay(licenseDays), byDay(moveDays), byDay(deviceDays), byDay(revenueDays)];
+  const [l, m, d, r] = [byDay(figures.licenseDays), byDay(figures.moveDays), byDay(figures.deviceDays), byDay(figures.revenueDays)];
   const daily = Array.from({ length: days }, (_, i) => {
     const day = new Date(since.getTime() + i * DAY_MS).toISOString().slice(0, 10);
     return { day, licenses: l.get(day) ?? 0, moves: m.get(day) ?? 0, devices: d.get(day) ?? 0, revenue: r.get(day) ?? 0 };
   });
   const first = (rows: { n: number }[]) => Number(rows[0]?.n ?? 0);
   return {
-    currency,
+    currency: figures.currency,
     totals: {
-      users: first(userCount),
-      activeDevices: first(deviceCount),
-      contents: first(contentCount),
-      activeLicenses: first(licenseCount),
-      moves: first(moveCount),
-      revenue: first(revenue),
+      users: first(figures.userCount),
+      activeDevices: first(figures.deviceCount),
+      contents: first(figures.contentCount),
+      activeLicenses: first(figures.licenseCount),
+      moves: first(figures.moveCount),
+      revenue: first(figures.revenue),
     },
     daily,
-    movesByPeer: peerMoves.map((p) => ({ peer: p.peer, moves: Number(p.moves) })),
+    movesByPeer: figures.peerMoves.map((p) => ({ peer: p.peer, moves: Number(p.moves) })),
   };
 }

@@ -1,11 +1,10 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
-import { and, count, eq, gt, sql } from 'drizzle-orm';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, noContent, ok } from '../http/route.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Executor } from '../storage/db.ts';
-import { auditLog } from '../storage/schema.ts';
 import { login, logout, SESSION_COOKIE, type AdminPrincipal } from './admin-auth.ts';
+import { countServerAuditEntries } from './session-queries.ts';
 
 export const LOGIN_FAILED_ACTION = 'admin.login_failed';
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
@@ -20,20 +19,8 @@ export const sessionBody = (admin: AdminPrincipal) => ({
  * Failed sign-ins are counted from the audit log, not in memory, so every instance behind
  * the load balancer applies the same limit.
  */
-async function recentFailedLogins(executor: Executor, email: string): Promise<number> {
-  const [row] = await executor
-    .select({ n: count() })
-    .from(auditLog)
-    .where(
-      and(
-        sql`${auditLog.authorityId} is null`,
-        eq(auditLog.action, LOGIN_FAILED_ACTION),
-        eq(sql`lower(${auditLog.actor})`, email.toLowerCase()),
-        gt(auditLog.at, new Date(Date.now() - LOGIN_WINDOW_MS)),
-      ),
-    );
-  return Number(row?.n ?? 0);
-}
+const recentFailedLogins = (executor: Executor, email: string) =>
+  countServerAuditEntries(executor, { action: LOGIN_FAILED_ACTION, actorEmail: email, since: new Date(Date.now() - LOGIN_WINDOW_MS) });
 
 export const registerSessionRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.login, async ({ req, body }) => {

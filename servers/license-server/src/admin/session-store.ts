@@ -1,7 +1,6 @@
-import { eq, lt } from 'drizzle-orm';
 import session from 'express-session';
 import type { Db } from '../storage/db.ts';
-import { adminSessions } from '../storage/schema.ts';
+import { deleteAdminSession, deleteExpiredAdminSessions, extendAdminSession, findAdminSession, saveAdminSession } from './session-queries.ts';
 
 const DEFAULT_TTL_MS = 8 * 3600 * 1000;
 
@@ -17,38 +16,23 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-    this.db
-      .select()
-      .from(adminSessions)
-      .where(eq(adminSessions.sid, sid))
-      .then(([row]) => callback(null, row && row.expiresAt > new Date() ? (row.data as session.SessionData) : null), callback);
+    findAdminSession(this.db, sid).then((row) => callback(null, row && row.expiresAt > new Date() ? (row.data as session.SessionData) : null), callback);
   }
 
   override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
     const expiresAt = this.expiry(sess);
-    this.db
-      .insert(adminSessions)
-      .values({ sid, data: sess, expiresAt })
-      .onConflictDoUpdate({ target: adminSessions.sid, set: { data: sess, expiresAt } })
-      .then(() => callback?.(), (err) => callback?.(err));
+    saveAdminSession(this.db, { sid, data: sess, expiresAt }).then(() => callback?.(), (err) => callback?.(err));
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.db
-      .delete(adminSessions)
-      .where(eq(adminSessions.sid, sid))
-      .then(() => callback?.(), (err) => callback?.(err));
+    deleteAdminSession(this.db, sid).then(() => callback?.(), (err) => callback?.(err));
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: () => void): void {
-    this.db
-      .update(adminSessions)
-      .set({ expiresAt: this.expiry(sess) })
-      .where(eq(adminSessions.sid, sid))
-      .then(() => callback?.(), () => callback?.());
+    extendAdminSession(this.db, sid, this.expiry(sess)).then(() => callback?.(), () => callback?.());
   }
 
   async prune(): Promise<void> {
-    await this.db.delete(adminSessions).where(lt(adminSessions.expiresAt, new Date()));
+    await deleteExpiredAdminSessions(this.db, new Date());
   }
 }

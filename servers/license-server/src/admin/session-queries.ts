@@ -1,0 +1,44 @@
+import { and, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../storage/db.ts';
+import { adminSessions, auditLog } from '../storage/schema.ts';
+
+/*
+ * Administrator sessions and sign-in attempts belong to the server, not to an authority: an
+ * administrator signs in once for every authority they serve.
+ */
+
+export type AdminSessionRow = typeof adminSessions.$inferSelect;
+
+export async function findAdminSession(executor: Executor, sid: string): Promise<AdminSessionRow | null> {
+  const [row] = await executor.select().from(adminSessions).where(eq(adminSessions.sid, sid));
+  return row ?? null;
+}
+
+export async function saveAdminSession(executor: Executor, session: { sid: string; data: unknown; expiresAt: Date }): Promise<void> {
+  await executor
+    .insert(adminSessions)
+    .values(session)
+    .onConflictDoUpdate({ target: adminSessions.sid, set: { data: session.data, expiresAt: session.expiresAt } });
+}
+
+export async function extendAdminSession(executor: Executor, sid: string, expiresAt: Date): Promise<void> {
+  await executor.update(adminSessions).set({ expiresAt }).where(eq(adminSessions.sid, sid));
+}
+
+export async function deleteAdminSession(executor: Executor, sid: string): Promise<void> {
+  await executor.delete(adminSessions).where(eq(adminSessions.sid, sid));
+}
+
+/** Forgets every session that expired before `now` (the sweeper). */
+export async function deleteExpiredAdminSessions(executor: Executor, now: Date): Promise<void> {
+  await executor.delete(adminSessions).where(lt(adminSessions.expiresAt, now));
+}
+
+/** Server-wide audit entries of one action by one e-mail (case-insensitively) since a moment: failed sign-ins. */
+export async function countServerAuditEntries(executor: Executor, params: { action: string; actorEmail: string; since: Date }): Promise<number> {
+  const [row] = await executor
+    .select({ n: count() })
+    .from(auditLog)
+    .where(and(isNull(auditLog.authorityId), eq(auditLog.action, params.action), eq(sql`lower(${auditLog.actor})`, params.actorEmail.toLowerCase()), gt(auditLog.at, params.since)));
+  return Number(row?.n ?? 0);
+}
