@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amountSchema, currencySchema, idSchema, issuerInputSchema, issuerUrlSchema, moneySchema, periodSchema } from './api/common.ts';
+import { amountSchema, currencySchema, idSchema, issuerInputSchema, issuerUrlSchema, lineSchema, moneySchema, periodSchema, textSchema } from './api/common.ts';
 import { compactJweSchema, compactJwsSchema, jwksSchema } from './jose.ts';
 import { problemCatalogue, type ProblemCode } from './problems.ts';
 import { rightsSchema } from './tokens.ts';
@@ -36,8 +36,8 @@ export const entityConfigurationClaimsSchema = z
     sub: issuerUrlSchema,
     iat: epochSeconds,
     exp: epochSeconds,
-    name: z.string().min(1).max(200),
-    operator: z.string().max(200).nullable(),
+    name: lineSchema(200),
+    operator: lineSchema(200, 0).nullable(),
     /** Every published key: `next` (announced ahead of use), `active` and `retired` ones. */
     jwks: jwksSchema,
     /**
@@ -65,8 +65,8 @@ export type EntityConfigurationClaims = z.infer<typeof entityConfigurationClaims
 export const contentDescriptionSchema = z
   .object({
     id: idSchema,
-    title: z.string().min(1).max(200),
-    mediaType: z.string().min(3).max(100),
+    title: lineSchema(200),
+    mediaType: lineSchema(100, 3),
     size: z.number().int().min(0),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     packageSha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -119,7 +119,7 @@ const problemCodes = Object.keys(problemCatalogue) as [ProblemCode, ...ProblemCo
 export const federationProblemSchema = z
   .object({
     code: z.enum(problemCodes),
-    detail: z.string().max(1000),
+    detail: textSchema(1000),
     moveId: idSchema.optional(),
   })
   .strict();
@@ -233,7 +233,7 @@ export const addPeerRequestSchema = z
     issuer: issuerInputSchema,
     /** The thumbprint of the key that signs the peer's entity configuration, compared out of band. */
     thumbprint: thumbprintSchema,
-    name: z.string().min(1).max(200).optional(),
+    name: lineSchema(200).optional(),
   })
   .strict();
 export const peerParamsSchema = z.object({ authority: z.string().min(2).max(40), peerId: idSchema }).strict();

@@ -7,13 +7,16 @@ import {
   currencySchema,
   idSchema,
   isoDateTime,
+  lineSchema,
   issuerUrlSchema,
   moneySchema,
   paginationQuerySchema,
   page,
   passwordSchema,
   periodSchema,
+  searchSchema,
   slugSchema,
+  textSchema,
   usernameSchema,
 } from './common.ts';
 import { contentStatusSchema, deviceSchema, licenseStateSchema, moveStateSchema } from './device.ts';
@@ -51,16 +54,16 @@ export const authorityListSchema = z.object({ items: z.array(authoritySchema) })
 export const createAuthorityRequestSchema = z
   .object({
     slug: slugSchema,
-    name: z.string().trim().min(1).max(120),
-    operator: z.string().trim().min(1).max(120).optional(),
+    name: lineSchema(120),
+    operator: lineSchema(120).optional(),
     deviceLimit: z.number().int().min(1).max(1000).default(12),
     currency: currencySchema.default('EUR'),
   })
   .strict();
 export const updateAuthorityRequestSchema = z
   .object({
-    name: z.string().trim().min(1).max(120).optional(),
-    operator: z.string().trim().min(1).max(120).nullable().optional(),
+    name: lineSchema(120).optional(),
+    operator: lineSchema(120).nullable().optional(),
     deviceLimit: z.number().int().min(1).max(1000).optional(),
   })
   .strict();
@@ -73,7 +76,7 @@ export const adminMemberListSchema = z.object({ items: z.array(adminMemberSchema
 export const createAdminRequestSchema = z
   .object({
     email: emailSchema,
-    name: z.string().trim().min(1).max(120).optional(),
+    name: lineSchema(120).optional(),
     /** Required when the e-mail is not yet an administrator of this server. */
     password: z.string().min(10).max(256).optional(),
     role: adminRoleSchema,
@@ -95,19 +98,19 @@ export const userSchema = z
     createdAt: isoDateTime,
   })
   .strict();
-export const userListQuerySchema = paginationQuerySchema.extend({ q: z.string().max(64).optional() }).strict();
+export const userListQuerySchema = paginationQuerySchema.extend({ q: searchSchema(64).optional() }).strict();
 export const userListSchema = page(userSchema);
 export const createUserRequestSchema = z
   .object({
     username: usernameSchema,
     password: z.string().min(8).max(256),
-    displayName: z.string().trim().min(1).max(120).optional(),
+    displayName: lineSchema(120).optional(),
   })
   .strict();
 export const updateUserRequestSchema = z
   .object({
     status: userStatusSchema.optional(),
-    displayName: z.string().trim().min(1).max(120).nullable().optional(),
+    displayName: lineSchema(120).nullable().optional(),
     password: z.string().min(8).max(256).optional(),
   })
   .strict();
@@ -116,7 +119,7 @@ export const userIdParamsSchema = authorityParamsSchema.extend({ userId: idSchem
 // ---- devices ----
 export const adminDeviceSchema = deviceSchema.extend({ userId: idSchema, username: usernameSchema, publicKey: publicEcJwkSchema }).strict();
 export const adminDeviceListQuerySchema = paginationQuerySchema
-  .extend({ userId: idSchema.optional(), status: z.enum(['active', 'revoked']).optional(), q: z.string().max(64).optional() })
+  .extend({ userId: idSchema.optional(), status: z.enum(['active', 'revoked']).optional(), q: searchSchema(64).optional() })
   .strict();
 export const adminDeviceListSchema = page(adminDeviceSchema);
 export const adminClientParamsSchema = authorityParamsSchema.extend({ clientId: idSchema }).strict();
@@ -144,7 +147,7 @@ export const adminContentSchema = z
   .strict();
 export type AdminContent = z.infer<typeof adminContentSchema>;
 export const adminContentListQuerySchema = paginationQuerySchema
-  .extend({ status: contentStatusSchema.optional(), q: z.string().max(120).optional() })
+  .extend({ status: contentStatusSchema.optional(), q: searchSchema(120).optional() })
   .strict();
 export const adminContentListSchema = page(adminContentSchema);
 /** Upload metadata travels in the query string; the body is the raw file (application/octet-stream), streamed. */
@@ -152,15 +155,15 @@ export const uploadContentQuerySchema = z
   .object({
     /** An ID the operator chooses (e.g. from its catalogue); a fresh `cnt_…` ID when absent. */
     id: z.string().regex(/^cnt_[A-Za-z0-9_-]{3,60}$/, 'cnt_ followed by 3 to 60 letters, digits, - or _').optional(),
-    title: z.string().trim().min(1).max(200),
-    description: z.string().trim().max(2000).optional(),
+    title: lineSchema(200),
+    description: textSchema(2000).optional(),
     mediaType: z.string().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/).default('application/octet-stream'),
   })
   .strict();
 export const updateContentRequestSchema = z
   .object({
-    title: z.string().trim().min(1).max(200).optional(),
-    description: z.string().trim().max(2000).nullable().optional(),
+    title: lineSchema(200).optional(),
+    description: textSchema(2000).nullable().optional(),
     status: contentStatusSchema.optional(),
     licensePrice: amountSchema.nullable().optional(),
     movePrice: amountSchema.nullable().optional(),
@@ -318,7 +321,7 @@ export const auditEntrySchema = z
   })
   .strict();
 export const auditQuerySchema = paginationQuerySchema
-  .extend({ action: z.string().max(64).optional(), actor: z.string().max(254).optional() })
+  .extend({ action: searchSchema(64).optional(), actor: searchSchema(254).optional() })
   .strict();
 export const auditListSchema = page(auditEntrySchema);
 

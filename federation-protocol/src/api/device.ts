@@ -5,6 +5,7 @@ import {
   authorityParamsSchema,
   idSchema,
   isoDateTime,
+  lineSchema,
   issuerInputSchema,
   issuerUrlSchema,
   moneySchema,
@@ -22,7 +23,7 @@ export const registerDeviceRequestSchema = z
   .object({
     credentials: passwordCredentialsSchema,
     publicKey: publicEcJwkSchema,
-    label: z.string().trim().min(1).max(64).optional(),
+    label: lineSchema(64).optional(),
   })
   .strict();
 export type RegisterDeviceRequest = z.infer<typeof registerDeviceRequestSchema>;

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response, Router } from 'express';
-import { TesseraProblem, type RouteSpec } from '@tessera/protocol';
+import { authorityParamsSchema, TesseraProblem, type RouteSpec } from '@tessera/protocol';
 import type { z } from 'zod';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
@@ -36,6 +36,8 @@ export const noContent = () => ({ status: 204 as const });
 
 export type { Middleware, RouteGuards } from './principals.ts';
 
+const isJsonOrAbsent = (contentType: string | undefined) => contentType === undefined || contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+
 /**
  * Binds one route of the contract: authenticates by the spec's `auth`, parses params, query
  * and body with its schemas once at the edge, and parses the response through its schema so
@@ -45,7 +47,11 @@ export function bindRoute<S extends RouteSpec>(router: Router, ctx: AppContext, 
   const chain: Middleware[] = [];
   if (spec.path.includes(':authority')) {
     chain.push((req, res, next) => {
-      const slug = String(req.params.authority ?? '');
+      // Checked before the lookup, so a slug the syntax refuses (a NUL, a space) never reaches SQL;
+      // like any slug not served here, it is an unknown authority (SPEC 5.1).
+      const parsed = authorityParamsSchema.safeParse({ authority: req.params.authority });
+      if (!parsed.success) return next(new TesseraProblem('authority_unknown', 'no authority with such a slug on this server: slugs are lower-case letters, digits and dashes'));
+      const slug = parsed.data.authority;
       ctx.authorities.bySlug(slug).then((authority) => {
         res.locals.authority = authority;
         next();
@@ -59,6 +65,11 @@ export function bindRoute<S extends RouteSpec>(router: Router, ctx: AppContext, 
     try {
       if (spec.body && !req.is('application/json')) {
         throw new TesseraProblem('unsupported_media_type', 'send the body as application/json');
+      }
+      // A route without a body still refuses form media types: an HTML form of another site can
+      // send those with the session cookie, but cannot send JSON without CORS, which is never granted.
+      if (!spec.body && !spec.rawBody && spec.method !== 'get' && !isJsonOrAbsent(req.get('content-type'))) {
+        throw new TesseraProblem('unsupported_media_type', 'this request has no body; send none, or application/json');
       }
       const input = {
         params: spec.params ? spec.params.parse(req.params) : undefined,
