@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { lt } from 'drizzle-orm';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import { AuthorityDirectory } from './authorities/authority-directory.ts';
@@ -15,7 +14,7 @@ import { openDatabase, type Database } from './storage/db.ts';
 import { recoverReservedMoves } from './moves/cross-authority-move.ts';
 import { refreshExpiredPeers } from './federation/peers.ts';
 import { sweepExpiredNonces } from './storage/replay-queries.ts';
-import { adminSessions } from './storage/schema.ts';
+import { deleteExpiredAdminSessions } from './admin/session-queries.ts';
 
 export interface TesseraServer {
   ctx: AppContext;
@@ -52,7 +51,7 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
   if (config.backgroundJobs) {
     const sweep = () => {
       const now = new Date();
-      Promise.all([sweepExpiredNonces(ctx.db, now), ctx.db.delete(adminSessions).where(lt(adminSessions.expiresAt, now))]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
+      Promise.all([sweepExpiredNonces(ctx.db, now), deleteExpiredAdminSessions(ctx.db, now)]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
     };
     timers.push(setInterval(sweep, 60_000).unref());
     // The move recovery loop: reserved cross-authority moves are asked again until they end,
