@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { TesseraProblem } from '@tessera/protocol';
 import type { Db, Executor } from '../storage/db.ts';
-import { authorities } from '../storage/schema.ts';
+import { findAuthorityBySlug } from './authority-queries.ts';
 
 /** What every request needs to know about its authority: immutable once created. */
 export interface AuthorityRef {
@@ -31,7 +30,7 @@ export class AuthorityDirectory {
   async bySlug(slug: string, executor: Executor = this.db): Promise<AuthorityRef> {
     const cached = this.bySlugCache.get(slug);
     if (cached) return cached;
-    const [row] = await executor.select({ id: authorities.id, slug: authorities.slug }).from(authorities).where(eq(authorities.slug, slug));
+    const row = await findAuthorityBySlug(executor, slug);
     if (!row) throw new TesseraProblem('authority_unknown', `no authority "${slug}" on this server`);
     const ref = { id: row.id, slug: row.slug, issuer: this.issuer(row.slug) };
     this.bySlugCache.set(slug, ref);

@@ -1,12 +1,12 @@
 import { amountSchema, createAuthorityRequestSchema, newId, TesseraProblem } from '@tessera/protocol';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { actorName, type Actor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AppContext } from '../context.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
 import type { Executor } from '../storage/db.ts';
-import { adminRoles, authorities, prices } from '../storage/schema.ts';
+import { grantAdminRole } from '../admin/admin-queries.ts';
+import { findAuthorityBySlug, insertAuthorityRow, insertPrices } from './authority-queries.ts';
 
 export interface NewAuthority {
   slug: string;
@@ -24,10 +24,7 @@ export interface NewAuthority {
  */
 export async function insertAuthority(ctx: AppContext, tx: Executor, input: NewAuthority) {
   const id = newId('authority');
-  const [row] = await tx
-    .insert(authorities)
-    .values({ id, slug: input.slug, name: input.name, operator: input.operator ?? null, deviceLimit: input.deviceLimit ?? 12, currency: input.currency ?? 'EUR' })
-    .returning();
+  const row = await insertAuthorityRow(tx, { id, slug: input.slug, name: input.name, operator: input.operator ?? null, deviceLimit: input.deviceLimit ?? 12, currency: input.currency ?? 'EUR' });
   for (const use of ['sig', 'enc'] as const) {
     await ctx.keyring.createKey(tx, id, use, 'active');
     await ctx.keyring.createKey(tx, id, use, 'next');
@@ -39,8 +36,8 @@ export async function insertAuthority(ctx: AppContext, tx: Executor, input: NewA
       ['federation_fee', input.prices?.federationFee],
     ] as const
   ).flatMap(([kind, amount]) => (amount === undefined ? [] : [{ authorityId: id, kind, amount }]));
-  if (priceRows.length) await tx.insert(prices).values(priceRows);
-  return row!;
+  await insertPrices(tx, priceRows);
+  return row;
 }
 
 /** What creating an authority takes: the admin API's body, and optionally its first prices. */
@@ -60,10 +57,9 @@ export async function createAuthority(ctx: AppContext, actor: Actor, input: NewA
   const exists = () => new TesseraProblem('authority_exists', `an authority with slug "${body.slug}" already exists`);
   try {
     return await ctx.db.transaction(async (tx) => {
-      const [taken] = await tx.select({ id: authorities.id }).from(authorities).where(eq(authorities.slug, body.slug));
-      if (taken) throw exists();
+      if (await findAuthorityBySlug(tx, body.slug)) throw exists();
       const authority = await insertAuthority(ctx, tx, { slug: body.slug, name: body.name, operator: body.operator ?? null, deviceLimit: body.deviceLimit, currency: body.currency, prices: body.prices ?? {} });
-      if (options.owner) await tx.insert(adminRoles).values({ authorityId: authority.id, adminId: options.owner, role: 'owner' });
+      if (options.owner) await grantAdminRole(tx, authority.id, { adminId: options.owner, role: 'owner' });
       await recordAudit(tx, {
         authorityId: authority.id,
         actor: actorName(actor),
