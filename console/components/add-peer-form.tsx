@@ -3,7 +3,8 @@ import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import type { discoveredPeerSchema } from '@tessera/protocol';
 import { useConsole } from './console-context.tsx';
-import { Button, Field, Mono, ProblemAlert, inputClass } from './ui.tsx';
+import { TextField } from './form-fields.tsx';
+import { Button, Mono, ProblemAlert } from './ui.tsx';
 import { useAction } from './use-action.ts';
 
 type Discovered = z.infer<typeof discoveredPeerSchema>;
@@ -50,9 +51,7 @@ export function AddPeerForm({ onDone }: { onDone?: () => void }) {
   return (
     <div className="space-y-5">
       <form onSubmit={fetchConfiguration} className="flex flex-wrap items-end gap-3" aria-label="Find a peer authority">
-        <Field label="Issuer URL of the peer authority" htmlFor="peer-issuer" className="min-w-0 flex-1">
-          <input id="peer-issuer" name="issuer" type="url" required placeholder="https://licenses.example.com/t/borealis" className={inputClass} />
-        </Field>
+        <TextField label="Issuer URL of the peer authority" id="peer-issuer" className="min-w-0 flex-1" name="issuer" type="url" required placeholder="https://licenses.example.com/t/borealis" />
         <Button type="submit" disabled={discover.pending}>
           {discover.pending ? 'Fetching…' : 'Fetch its configuration'}
         </Button>
@@ -77,25 +76,22 @@ export function AddPeerForm({ onDone }: { onDone?: () => void }) {
             </p>
             <p className="mt-1 text-xs text-slate-500">Compare it with the thumbprint the peer’s operator gave you by another channel (phone, signed e-mail) before you pin it.</p>
           </div>
-          <Field label="Thumbprint received out of band" htmlFor="peer-thumbprint">
-            <input
-              id="peer-thumbprint"
-              name="thumbprint"
-              required
-              value={pasted}
-              onChange={(e) => setPasted(e.target.value.replace(/\s+/g, ''))}
-              autoComplete="off"
-              spellCheck={false}
-              className={`${inputClass} font-mono`}
-              aria-describedby="peer-thumbprint-match"
-            />
-          </Field>
+          <TextField
+            label="Thumbprint received out of band"
+            id="peer-thumbprint"
+            name="thumbprint"
+            required
+            value={pasted}
+            onChange={(e) => setPasted(e.target.value.replace(/\s+/g, ''))}
+            autoComplete="off"
+            spellCheck={false}
+            inputClassName="font-mono"
+            aria-describedby="peer-thumbprint-match"
+          />
           <p id="peer-thumbprint-match" aria-live="polite" className={`text-sm ${pasted ? (matches ? 'text-emerald-700' : 'text-red-700') : 'text-slate-500'}`}>
             {!pasted ? 'Paste it to compare.' : matches ? '✓ Matches the fetched thumbprint.' : '✗ Does not match the fetched thumbprint: do not pin this peer.'}
           </p>
-          <Field label="Display name" htmlFor="peer-name">
-            <input id="peer-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} className={inputClass} />
-          </Field>
+          <TextField label="Display name" id="peer-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
           {add.problem ? <ProblemAlert problem={add.problem} /> : null}
           <Button type="submit" variant="primary" disabled={!matches || add.pending}>
             {add.pending ? 'Adding…' : 'Add peer'}

@@ -1,39 +1,30 @@
 'use client';
-import { useRef, type FormEvent } from 'react';
 import type { AdminRole } from '@tessera/protocol';
 import { useCan, useConsole } from './console-context.tsx';
-import { Button, Field, ProblemAlert, inputClass } from './ui.tsx';
-import { useAction } from './use-action.ts';
+import { SubmitButton, TextField } from './form-fields.tsx';
+import { Field, ProblemAlert, inputClass } from './ui.tsx';
+import { useAction, withFields } from './use-action.ts';
 
 const ROLES: AdminRole[] = ['owner', 'admin', 'billing', 'viewer'];
 
 export function AddAdminForm() {
   const { authority } = useConsole();
   const { run, pending, problem } = useAction();
-  const form = useRef<HTMLFormElement>(null);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
+  const submit = withFields((f, form) => {
     const name = String(f.get('name') ?? '').trim();
     const password = String(f.get('password') ?? '');
     void run(
       'addAdmin',
       { params: { authority }, body: { email: String(f.get('email') ?? '').trim(), role: f.get('role') as AdminRole, ...(name ? { name } : {}), ...(password ? { password } : {}) } },
-      () => form.current?.reset(),
+      () => form.reset(),
     );
-  };
+  });
   return (
-    <form ref={form} onSubmit={submit} className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5" aria-label="Add an administrator">
+    <form onSubmit={submit} className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5" aria-label="Add an administrator">
       {problem ? <ProblemAlert problem={problem} className="sm:col-span-2 lg:col-span-5" /> : null}
-      <Field label="E-mail" htmlFor="admin-email">
-        <input id="admin-email" name="email" type="email" required className={inputClass} />
-      </Field>
-      <Field label="Name" htmlFor="admin-name">
-        <input id="admin-name" name="name" maxLength={120} className={inputClass} />
-      </Field>
-      <Field label="Password" htmlFor="admin-password" hint="For a new administrator; at least 10 characters.">
-        <input id="admin-password" name="password" type="password" minLength={10} autoComplete="new-password" className={inputClass} aria-describedby="admin-password-hint" />
-      </Field>
+      <TextField label="E-mail" id="admin-email" name="email" type="email" required />
+      <TextField label="Name" id="admin-name" name="name" maxLength={120} />
+      <TextField label="Password" id="admin-password" hint="For a new administrator; at least 10 characters." name="password" type="password" minLength={10} autoComplete="new-password" />
       <Field label="Role" htmlFor="admin-role">
         <select id="admin-role" name="role" defaultValue="viewer" className={inputClass}>
           {ROLES.map((r) => (
@@ -42,9 +33,9 @@ export function AddAdminForm() {
         </select>
       </Field>
       <div className="flex items-start sm:pt-6">
-        <Button type="submit" variant="primary" disabled={pending}>
-          {pending ? 'Adding…' : 'Add administrator'}
-        </Button>
+        <SubmitButton pending={pending} busyLabel="Adding…">
+          Add administrator
+        </SubmitButton>
       </div>
     </form>
   );

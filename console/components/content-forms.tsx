@@ -1,19 +1,18 @@
 'use client';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { AdminContent } from '@tessera/protocol';
 import { fromDecimal, toDecimal } from '@/lib/format.ts';
 import { useConsole } from './console-context.tsx';
-import { Button, Field, ProblemAlert, inputClass } from './ui.tsx';
-import { useAction } from './use-action.ts';
+import { SaveRow, TextField } from './form-fields.tsx';
+import { Field, ProblemAlert, inputClass } from './ui.tsx';
+import { useAction, withFields } from './use-action.ts';
 
 export function EditContentForm({ content, currency }: { content: AdminContent; currency: string }) {
   const { authority } = useConsole();
   const { run, pending, problem, setProblem } = useAction();
   const [saved, setSaved] = useState(false);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
+  const submit = withFields((f) => {
     setSaved(false);
-    const f = new FormData(e.currentTarget);
     const licensePrice = fromDecimal(String(f.get('licensePrice') ?? ''), currency);
     const movePrice = fromDecimal(String(f.get('movePrice') ?? ''), currency);
     if (Number.isNaN(licensePrice) || Number.isNaN(movePrice)) {
@@ -35,13 +34,11 @@ export function EditContentForm({ content, currency }: { content: AdminContent; 
       },
       () => setSaved(true),
     );
-  };
+  });
   return (
     <form onSubmit={submit} className="grid grid-cols-1 gap-4 sm:grid-cols-2" aria-label={`Edit ${content.title}`}>
       {problem ? <ProblemAlert problem={problem} className="sm:col-span-2" /> : null}
-      <Field label="Title" htmlFor="content-title">
-        <input id="content-title" name="title" required maxLength={200} defaultValue={content.title} className={inputClass} />
-      </Field>
+      <TextField label="Title" id="content-title" name="title" required maxLength={200} defaultValue={content.title} />
       <Field label="Status" htmlFor="content-status" hint="A withdrawn content gets no new license.">
         <select id="content-status" name="status" defaultValue={content.status} className={inputClass} aria-describedby="content-status-hint">
           <option value="available">available</option>
@@ -51,20 +48,9 @@ export function EditContentForm({ content, currency }: { content: AdminContent; 
       <Field label="Description" htmlFor="content-description" className="sm:col-span-2">
         <textarea id="content-description" name="description" rows={2} maxLength={2000} defaultValue={content.description ?? ''} className={inputClass} />
       </Field>
-      <Field label={`License price (${currency})`} htmlFor="content-license-price" hint="Empty: the authority’s price.">
-        <input id="content-license-price" name="licensePrice" inputMode="decimal" defaultValue={toDecimal(content.licensePrice, currency)} className={inputClass} aria-describedby="content-license-price-hint" />
-      </Field>
-      <Field label={`Move price (${currency})`} htmlFor="content-move-price" hint="Empty: the authority’s price.">
-        <input id="content-move-price" name="movePrice" inputMode="decimal" defaultValue={toDecimal(content.movePrice, currency)} className={inputClass} aria-describedby="content-move-price-hint" />
-      </Field>
-      <div className="flex items-center gap-3 sm:col-span-2">
-        <Button type="submit" variant="primary" disabled={pending}>
-          {pending ? 'Saving…' : 'Save changes'}
-        </Button>
-        <p role="status" className="text-sm text-emerald-700">
-          {saved ? 'Saved.' : ''}
-        </p>
-      </div>
+      <TextField label={`License price (${currency})`} id="content-license-price" hint="Empty: the authority’s price." name="licensePrice" inputMode="decimal" defaultValue={toDecimal(content.licensePrice, currency)} />
+      <TextField label={`Move price (${currency})`} id="content-move-price" hint="Empty: the authority’s price." name="movePrice" inputMode="decimal" defaultValue={toDecimal(content.movePrice, currency)} />
+      <SaveRow pending={pending} saved={saved} label="Save changes" className="sm:col-span-2" />
     </form>
   );
 }

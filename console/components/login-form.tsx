@@ -1,7 +1,8 @@
 'use client';
 import { useActionState } from 'react';
 import { signInAction, type SignInState } from '@/app/actions.ts';
-import { Field, ProblemAlert, buttonClass, inputClass, cx } from './ui.tsx';
+import { TextField } from './form-fields.tsx';
+import { ProblemAlert, buttonClass, cx } from './ui.tsx';
 
 export function LoginForm({ serverKey }: { serverKey: string }) {
   const [state, action, pending] = useActionState(signInAction.bind(null, serverKey), {} as SignInState);
@@ -12,12 +13,8 @@ export function LoginForm({ serverKey }: { serverKey: string }) {
           <ProblemAlert problem={state.problem.code === 'invalid_credentials' ? { ...state.problem, title: 'Wrong e-mail or password', detail: undefined } : state.problem} />
         </div>
       ) : null}
-      <Field label="E-mail" htmlFor="email">
-        <input id="email" name="email" type="email" autoComplete="username" required defaultValue={state.email} className={inputClass} />
-      </Field>
-      <Field label="Password" htmlFor="password">
-        <input id="password" name="password" type="password" autoComplete="current-password" required className={inputClass} />
-      </Field>
+      <TextField label="E-mail" id="email" name="email" type="email" autoComplete="username" required defaultValue={state.email} />
+      <TextField label="Password" id="password" name="password" type="password" autoComplete="current-password" required />
       <button type="submit" disabled={pending} className={cx(buttonClass('primary'), 'w-full')}>
         {pending ? 'Signing in…' : 'Sign in'}
       </button>

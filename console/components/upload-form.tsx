@@ -5,6 +5,7 @@ import type { AdminContent } from '@tessera/protocol';
 import { toProblem, type Problem } from '@/lib/problem.ts';
 import { formatBytes } from '@/lib/format.ts';
 import { useConsole } from './console-context.tsx';
+import { TextField } from './form-fields.tsx';
 import { Button, Field, ProblemAlert, TextLink, inputClass } from './ui.tsx';
 
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
@@ -93,12 +94,8 @@ export function UploadForm() {
           className="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium file:text-slate-900 hover:file:bg-slate-200"
         />
       </Field>
-      <Field label="Title" htmlFor="upload-title">
-        <input id="upload-title" name="title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} disabled={!!progress} className={inputClass} />
-      </Field>
-      <Field label="Content ID" htmlFor="upload-id" hint="Optional, e.g. cnt_my-film; a fresh ID otherwise.">
-        <input id="upload-id" name="id" pattern="cnt_[A-Za-z0-9_\-]{3,60}" disabled={!!progress} className={inputClass} aria-describedby="upload-id-hint" />
-      </Field>
+      <TextField label="Title" id="upload-title" name="title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} disabled={!!progress} />
+      <TextField label="Content ID" id="upload-id" hint="Optional, e.g. cnt_my-film; a fresh ID otherwise." name="id" pattern="cnt_[A-Za-z0-9_\-]{3,60}" disabled={!!progress} />
       <Field label="Description" htmlFor="upload-description" className="sm:col-span-2">
         <textarea id="upload-description" name="description" rows={2} maxLength={2000} disabled={!!progress} className={inputClass} />
       </Field>

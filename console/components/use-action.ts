@@ -1,6 +1,6 @@
 'use client';
 import { useRouter } from 'next/navigation';
-import { useCallback, useState, useTransition } from 'react';
+import { useCallback, useState, useTransition, type FormEvent } from 'react';
 import { perform } from '@/app/actions.ts';
 import type { AdminInput, AdminOutput, AdminRouteName } from '@/lib/admin-api.ts';
 import type { Problem } from '@/lib/problem.ts';
@@ -35,4 +35,15 @@ export function useAction(server?: string) {
   );
 
   return { run, pending, problem, setProblem };
+}
+
+/**
+ * A form's submit handler that hands `handle` the form's fields instead of letting the browser
+ * submit; `form` is kept for after the action (e.g. to reset it once the user was created).
+ */
+export function withFields(handle: (fields: FormData, form: HTMLFormElement) => void) {
+  return (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    handle(new FormData(e.currentTarget), e.currentTarget);
+  };
 }
