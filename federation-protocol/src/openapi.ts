@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { problemCatalogue, PROBLEM_TYPE_PREFIX } from './problems.ts';
-import { routes, type RouteSpec } from './routes.ts';
+import { impliedProblems, routes, type RouteSpec } from './routes.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
@@ -33,7 +33,7 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
       else if (typeof body === 'string') responses[status] = { description: 'A compact JWS', content: { [body]: { schema: { type: 'string', contentMediaType: body } } } };
       else responses[status] = { description: 'OK', content: { 'application/json': { schema: stripDollarSchema(toSchema(body as z.ZodType, 'output')) } } };
     }
-    const codes = [...new Set<keyof typeof problemCatalogue>([...spec.problems, 'invalid_request', 'malformed_request'])];
+    const codes = [...new Set<keyof typeof problemCatalogue>([...spec.problems, ...impliedProblems(spec)])];
     const byStatus = new Map<number, string[]>();
     for (const code of codes) {
       const { status } = problemCatalogue[code];

@@ -28,6 +28,7 @@ export const problemCatalogue = {
   device_limit_reached: { status: 409, title: 'The user already has the maximum number of active devices' },
   key_already_registered: { status: 409, title: 'This device key is already registered' },
   forbidden: { status: 403, title: 'Not allowed' },
+  cross_site_request: { status: 403, title: 'The browser sent this request from a page of another site' },
 
   // Contents and licenses
   content_unknown: { status: 404, title: 'No such content at this authority' },

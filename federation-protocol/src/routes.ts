@@ -45,6 +45,21 @@ const adminProblems: ProblemCode[] = ['unauthenticated', 'forbidden', 'authority
 
 const r = <const S extends RouteSpec>(spec: S): S => spec;
 
+/**
+ * Problems every route of a kind may answer besides its own list, because one middleware
+ * answers them for all: a request that does not parse; a body of another media type on a route
+ * that changes state; an admin change sent by a browser from another site.
+ */
+export function impliedProblems(spec: RouteSpec): ProblemCode[] {
+  const changes = spec.method !== 'get';
+  return [
+    'invalid_request',
+    'malformed_request',
+    ...(changes ? (['unsupported_media_type'] as const) : []),
+    ...(changes && spec.auth === 'admin' ? (['cross_site_request'] as const) : []),
+  ];
+}
+
 export const routes = {
   // ---------------- public, per authority ----------------
   entityConfiguration: r({ operationId: 'getEntityConfiguration', method: 'get', path: '/t/:authority/.well-known/tessera-authority', summary: "The authority's entity configuration: a JWS signed by the authority (SPEC §10.2)", tag: 'Authority', auth: 'none', params: authorityParamsSchema, responses: { 200: 'application/tessera-entity+jwt' }, problems: ['authority_unknown'], spec: { section: '10.2' } }),

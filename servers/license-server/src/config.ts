@@ -105,6 +105,12 @@ export const serverSettings = {
     schema: z.number().int().min(50).default(2_000),
     description: 'how often the recovery loop looks for cross-authority moves waiting for an answer, ms',
   },
+  allowedOrigins: {
+    env: 'TESSERA_ALLOWED_ORIGINS',
+    schema: z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, 'each must be an origin: scheme, host and port, no path')).default([]),
+    description: "browser origins, comma-separated, that may send changes to the admin API with a session cookie, besides this server's own (a console served to browsers on another origin)",
+    shownDefault: 'none',
+  },
 } satisfies Record<string, Setting>;
 
 type SettingKey = keyof typeof serverSettings;
@@ -202,6 +208,8 @@ function fromText(setting: Setting, text: string): { value: unknown } | { proble
       if (flag === '0' || flag === 'false') return { value: false };
       return { problem: 'must be 1, 0, true or false' };
     }
+    case 'array':
+      return { value: text.split(',').map((item) => item.trim()).filter(Boolean) };
     default:
       return { value: text };
   }

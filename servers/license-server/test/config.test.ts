@@ -26,6 +26,7 @@ const samples: { [K in keyof typeof serverSettings]: [text: string, value: Serve
   backgroundJobs: ['0', false],
   peerTimeoutMs: ['2500', 2500],
   moveRecoveryIntervalMs: ['250', 250],
+  allowedOrigins: ['https://console.example, http://127.0.0.1:3000', ['https://console.example', 'http://127.0.0.1:3000']],
 };
 
 /** The message of the ConfigError `fn` throws; fails when it throws anything else. */

@@ -1,10 +1,12 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { Passport, type PassportStatic } from 'passport';
 import { pinoHttp } from 'pino-http';
 import { buildOpenApiDocument } from '@tessera/protocol';
 import { adminGuard, configureAdminAuth } from '../admin/admin-auth.ts';
 import type { AppContext } from '../context.ts';
 import { DeviceProofStrategy } from '../registration/device-proof-strategy.ts';
+import { crossSiteGuard } from './cross-site.ts';
 import { notFoundHandler, problemHandler } from './errors.ts';
 import type { RouteGuards } from './route.ts';
 import { routeModules } from './route-modules.ts';
@@ -23,6 +25,15 @@ export function createApp(ctx: AppContext): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),
   );
+  // The API serves no HTML: helmet's headers with a policy that allows nothing to load or frame it.
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  // Answers carry tokens, keys and admin data: none may be stored by a cache unless its route says
+  // so (public keys, the entity configuration, packages).
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(crossSiteGuard(ctx.config.publicUrl, ctx.config.allowedOrigins));
   app.use(
     express.json({
       limit: ctx.config.maxJsonBodyBytes,
