@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import { BillingTabs } from '@/components/billing-tabs.tsx';
 import { PricesForm } from '@/components/billing-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
 import { DataTable } from '@/components/data-table.tsx';
+import { SectionTabs } from '@/components/section-tabs.tsx';
 import { Card, Details, EmptyState, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatMoney } from '@/lib/format.ts';
@@ -16,7 +16,7 @@ export default async function PricesPage({ params }: { params: Promise<{ server:
   return (
     <>
       <PageHeader title="Billing" description="Prices in integer minor units of the authority’s currency; every supply is booked in the ledger in the same transaction." />
-      <BillingTabs base={base} />
+      <SectionTabs base={base} section="billing" />
       {!prices.ok ? (
         <ProblemAlert problem={prices.problem} />
       ) : (

@@ -4,9 +4,9 @@ import { LoadedTable } from '@/components/data-table.tsx';
 import { Disclosure } from '@/components/disclosure.tsx';
 import { FilterForm, FilterInput } from '@/components/filter-form.tsx';
 import { pageOf, param } from '@/components/pagination.tsx';
+import { SectionTabs } from '@/components/section-tabs.tsx';
 import { Badge, EmptyState, PageHeader, TextLink, Mono } from '@/components/ui.tsx';
 import { CreateUserForm } from '@/components/user-forms.tsx';
-import { UsersTabs } from '@/components/users-tabs.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 import type { AuthorityPageProps } from '@/lib/page-props.ts';
@@ -22,7 +22,7 @@ export default async function UsersPage({ params, searchParams }: AuthorityPageP
   return (
     <>
       <PageHeader title="Users and devices" description="The accounts of this authority and the devices they registered." />
-      <UsersTabs base={base} />
+      <SectionTabs base={base} section="users" />
       <div className="flex flex-wrap items-start justify-between gap-3">
         <FilterForm action={`${base}/users`} label="Search users">
           <FilterInput name="q" label="Username or name" defaultValue={q} placeholder="alice" />

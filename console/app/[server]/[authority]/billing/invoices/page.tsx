@@ -1,11 +1,11 @@
 import type { Metadata } from 'next';
-import { BillingTabs } from '@/components/billing-tabs.tsx';
 import { IssueInvoicesForm } from '@/components/billing-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
 import { CsvLink } from '@/components/csv-link.tsx';
 import { LoadedTable } from '@/components/data-table.tsx';
 import { FilterForm, MonthFilter, UserIdFilter } from '@/components/filter-form.tsx';
 import { pageOf, param } from '@/components/pagination.tsx';
+import { SectionTabs } from '@/components/section-tabs.tsx';
 import { Badge, Card, EmptyState, PageHeader, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
@@ -35,7 +35,7 @@ export default async function InvoicesPage({ params, searchParams }: AuthorityPa
         description="Invoices per user and month."
         actions={<CsvLink server={server} path={`/admin/authorities/${authority}/invoices.csv`} query={{ period, userId }} label="Export CSV" />}
       />
-      <BillingTabs base={base} />
+      <SectionTabs base={base} section="billing" />
       <IfCan name="issueInvoices">
         <Card title="Issue the invoices of a month" className="mb-6">
           <IssueInvoicesForm defaultPeriod={lastMonth()} />

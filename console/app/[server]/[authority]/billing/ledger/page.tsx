@@ -1,11 +1,11 @@
 import type { Metadata } from 'next';
 import { ledgerKindSchema } from '@tessera/protocol';
 import type { z } from 'zod';
-import { BillingTabs } from '@/components/billing-tabs.tsx';
 import { CsvLink } from '@/components/csv-link.tsx';
 import { LoadedTable } from '@/components/data-table.tsx';
 import { FilterForm, FilterSelect, MonthFilter, UserIdFilter } from '@/components/filter-form.tsx';
 import { pageOf, param } from '@/components/pagination.tsx';
+import { SectionTabs } from '@/components/section-tabs.tsx';
 import { Badge, EmptyState, Mono, PageHeader, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
@@ -30,7 +30,7 @@ export default async function LedgerPage({ params, searchParams }: AuthorityPage
         description="Ledger entries, newest first."
         actions={<CsvLink server={server} path={`/admin/authorities/${authority}/ledger.csv`} query={{ kind, period, userId }} label="Export CSV" />}
       />
-      <BillingTabs base={base} />
+      <SectionTabs base={base} section="billing" />
       <FilterForm action={`${base}/billing/ledger`} label="Filter the ledger">
         <FilterSelect name="kind" label="Kind" defaultValue={kind} any="Any kind" options={ledgerKindSchema.options.map((k) => ({ value: k, label: KIND_LABELS[k] }))} />
         <MonthFilter value={period} />

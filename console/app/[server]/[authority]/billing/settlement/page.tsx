@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
-import { BillingTabs } from '@/components/billing-tabs.tsx';
 import { CsvLink } from '@/components/csv-link.tsx';
 import { LoadedTable } from '@/components/data-table.tsx';
 import { FilterForm, MonthFilter } from '@/components/filter-form.tsx';
 import { param } from '@/components/pagination.tsx';
+import { SectionTabs } from '@/components/section-tabs.tsx';
 import { EmptyState, Mono, PageHeader } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatMoney } from '@/lib/format.ts';
@@ -25,7 +25,7 @@ export default async function SettlementPage({ params, searchParams }: Authority
         description="What this authority and each peer owe each other for cross-authority copy certificates."
         actions={<CsvLink server={server} path={`/admin/authorities/${authority}/settlement.csv`} query={{ period: shown }} label="Export CSV" />}
       />
-      <BillingTabs base={base} />
+      <SectionTabs base={base} section="billing" />
       <FilterForm action={`${base}/billing/settlement`} label="Choose the month">
         <MonthFilter value={shown} />
       </FilterForm>

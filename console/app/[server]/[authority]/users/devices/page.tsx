@@ -2,8 +2,8 @@ import type { Metadata } from 'next';
 import { DeviceTable } from '@/components/device-table.tsx';
 import { FilterForm, FilterInput, FilterSelect } from '@/components/filter-form.tsx';
 import { pageOf, param } from '@/components/pagination.tsx';
+import { SectionTabs } from '@/components/section-tabs.tsx';
 import { EmptyState, PageHeader } from '@/components/ui.tsx';
-import { UsersTabs } from '@/components/users-tabs.tsx';
 import { load } from '@/lib/admin-api.ts';
 import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
@@ -19,7 +19,7 @@ export default async function DevicesPage({ params, searchParams }: AuthorityPag
   return (
     <>
       <PageHeader title="Users and devices" description="Every device registered with this authority." />
-      <UsersTabs base={base} />
+      <SectionTabs base={base} section="users" />
       <FilterForm action={`${base}/users/devices`} label="Search devices">
         <FilterInput name="q" label="Client ID, label or user" defaultValue={q} />
         <FilterSelect name="status" label="Status" defaultValue={status} any="Any status" options={[{ value: 'active', label: 'Active' }, { value: 'revoked', label: 'Revoked' }]} />
