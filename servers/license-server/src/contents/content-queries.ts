@@ -75,6 +75,19 @@ export async function insertContent(executor: Executor, row: NewContentRow & { a
   return inserted!;
 }
 
+export async function findContent(executor: Executor, authorityId: string, contentId: string): Promise<ContentRow | null> {
+  const [row] = await executor
+    .select()
+    .from(contents)
+    .where(and(eq(contents.authorityId, authorityId), eq(contents.id, contentId)));
+  return row ?? null;
+}
+
+export async function listContentIds(executor: Executor, authorityId: string): Promise<string[]> {
+  const rows = await executor.select({ id: contents.id }).from(contents).where(eq(contents.authorityId, authorityId));
+  return rows.map((r) => r.id);
+}
+
 /** Locks the row the caller is about to change. */
 export async function lockContent(tx: Tx, authorityId: string, contentId: string): Promise<ContentRow | null> {
   const [row] = await tx

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { and, eq, sql } from 'drizzle-orm';
 import { newId } from '@tessera/protocol';
+import { findAdminAccountByEmail, grantAdminRole, insertAdminAccount } from '../admin/admin-queries.ts';
 import { hashPassword } from '../admin/passwords.ts';
+import { findAuthorityBySlug } from '../authorities/authority-queries.ts';
 import { createAuthority } from '../authorities/create-authority.ts';
+import { listContentIds } from '../contents/content-queries.ts';
 import type { AppContext } from '../context.ts';
-import { adminRoles, adminUsers, authorities, contents, users } from '../storage/schema.ts';
+import { findUserByUsername } from '../registration/client-queries.ts';
+import { insertUser } from '../users/user-queries.ts';
 
 export interface DemoAuthoritySpec {
   slug: string;
@@ -86,27 +89,27 @@ function generated(size: number): Readable {
  * real admin upload API, as an operator would add them.
  */
 export async function seedDemoAuthority(ctx: AppContext, baseUrl: string, spec: DemoAuthoritySpec): Promise<void> {
-  let [authority] = await ctx.db.select().from(authorities).where(eq(authorities.slug, spec.slug));
+  let authority = await findAuthorityBySlug(ctx.db, spec.slug);
   if (!authority) {
     authority = await createAuthority(ctx, { kind: 'system', id: 'demo-seed' }, { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices });
   }
   const authorityId = authority.id;
 
-  const [admin] = await ctx.db.select().from(adminUsers).where(eq(sql`lower(${adminUsers.email})`, spec.admin.email));
+  const admin = await findAdminAccountByEmail(ctx.db, spec.admin.email);
   const adminId = admin?.id ?? newId('admin');
   if (!admin) {
-    await ctx.db.insert(adminUsers).values({ id: adminId, email: spec.admin.email, name: `${spec.name} administrator`, passwordHash: await hashPassword(spec.admin.password), isOperator: true });
+    await insertAdminAccount(ctx.db, { id: adminId, email: spec.admin.email, name: `${spec.name} administrator`, passwordHash: await hashPassword(spec.admin.password), isOperator: true });
   }
-  await ctx.db.insert(adminRoles).values({ authorityId, adminId, role: 'owner' }).onConflictDoNothing();
+  await grantAdminRole(ctx.db, authorityId, { adminId, role: 'owner' });
 
   for (const u of spec.users) {
-    const [existing] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.authorityId, authorityId), eq(users.username, u.username)));
+    const existing = await findUserByUsername(ctx.db, authorityId, u.username);
     if (!existing) {
-      await ctx.db.insert(users).values({ authorityId, id: newId('user'), username: u.username, displayName: u.displayName, passwordHash: await hashPassword(u.password) });
+      await insertUser(ctx.db, { authorityId, id: newId('user'), username: u.username, displayName: u.displayName, passwordHash: await hashPassword(u.password) });
     }
   }
 
-  const have = new Set((await ctx.db.select({ id: contents.id }).from(contents).where(eq(contents.authorityId, authorityId))).map((c) => c.id));
+  const have = new Set(await listContentIds(ctx.db, authorityId));
   const missing = spec.contents.filter((c) => !have.has(c.id));
   if (!missing.length) return;
 

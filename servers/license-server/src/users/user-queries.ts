@@ -41,8 +41,8 @@ export async function findUser(executor: Executor, authorityId: string, userId: 
 }
 
 /** Returns undefined when the username is taken (unique case-insensitively per authority). */
-export async function insertUser(tx: Tx, values: typeof users.$inferInsert) {
-  const [row] = await tx.insert(users).values(values).onConflictDoNothing().returning({ id: users.id });
+export async function insertUser(executor: Executor, values: typeof users.$inferInsert) {
+  const [row] = await executor.insert(users).values(values).onConflictDoNothing().returning({ id: users.id });
   return row;
 }
 
