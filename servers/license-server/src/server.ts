@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Express } from 'express';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './logging.ts';
 import { AuthorityDirectory } from './authorities/authority-directory.ts';
 import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.ts';
 import { createFileBlobStore } from './contents/blob-store.ts';
@@ -33,7 +34,7 @@ export interface CreateServerOptions {
 /** Opens storage (migrating it), loads keys and builds the app. */
 export async function createTesseraServer(input: ServerConfigInput | ServerConfig, options: CreateServerOptions = {}): Promise<TesseraServer> {
   const config = parseConfig(input);
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tessera-license-server' } });
+  const logger = options.logger ?? createLogger(config.logLevel);
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize }));
   const secrets = createMasterKeySecretBox(await loadMasterKey(config.masterKey, config.dataDir, logger));
   const ctx: AppContext = {
