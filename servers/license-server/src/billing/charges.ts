@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
 import { newId, TesseraProblem, type Money } from '@tessera/protocol';
 import type { Executor } from '../storage/db.ts';
-import { authorities, contents, ledgerEntries, prices } from '../storage/schema.ts';
+import { insertLedgerEntry } from './ledger-queries.ts';
+import { readPriceInputs } from './price-queries.ts';
 
 export type PriceKind = 'license' | 'move' | 'federation_fee';
 /** What a ledger entry records: a priced supply, or a peer's fee this authority owes (`peer_fee`). */
@@ -21,12 +21,7 @@ export function resolvePrice(kind: PriceKind, input: { override: number | null; 
 
 /** Reads what a supply costs now, in the caller's transaction (one query). */
 export async function effectivePrice(executor: Executor, authorityId: string, kind: PriceKind, contentId: string | null): Promise<Money> {
-  const [row] = await executor
-    .select({ currency: authorities.currency, listed: prices.amount, licensePrice: contents.licensePrice, movePrice: contents.movePrice })
-    .from(authorities)
-    .leftJoin(contents, and(eq(contents.authorityId, authorities.id), eq(contents.id, contentId ?? '')))
-    .leftJoin(prices, and(eq(prices.authorityId, authorities.id), eq(prices.kind, kind)))
-    .where(eq(authorities.id, authorityId));
+  const row = await readPriceInputs(executor, authorityId, kind, contentId);
   if (!row) throw new Error(`authority ${authorityId} does not exist`);
   return resolvePrice(kind, { override: priceOverride(kind, row), listed: row.listed, currency: row.currency });
 }
@@ -56,7 +51,7 @@ export interface NewCharge {
  */
 export async function recordCharge(executor: Executor, charge: NewCharge): Promise<{ id: string }> {
   const id = charge.id ?? newId('ledgerEntry');
-  await executor.insert(ledgerEntries).values({
+  await insertLedgerEntry(executor, {
     authorityId: charge.authorityId,
     id,
     kind: charge.kind,

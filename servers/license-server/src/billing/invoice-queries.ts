@@ -1,6 +1,6 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { afterCursor, cursorAt, type ListCursor } from '../storage/list-cursor.ts';
-import type { Executor } from '../storage/db.ts';
+import type { Executor, Tx } from '../storage/db.ts';
 import { invoices, users } from '../storage/schema.ts';
 
 export interface InvoiceFilter {
@@ -43,6 +43,38 @@ export async function findInvoice(executor: Executor, authorityId: string, invoi
   const query = selectInvoices(executor).where(and(eq(invoices.authorityId, authorityId), eq(invoices.id, invoiceId)));
   const [row] = lock ? await query.for('update', { of: invoices }) : await query;
   return row;
+}
+
+export type InvoiceStatus = (typeof invoices.$inferSelect)['status'];
+
+export async function setInvoiceStatus(tx: Tx, authorityId: string, invoiceId: string, status: InvoiceStatus): Promise<void> {
+  await tx.update(invoices).set({ status }).where(and(eq(invoices.authorityId, authorityId), eq(invoices.id, invoiceId)));
+}
+
+/**
+ * Serializes invoice runs of one authority until the transaction ends, on every instance: two
+ * concurrent runs issue one set of invoices, never two.
+ */
+export async function lockInvoiceRuns(tx: Tx, authorityId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`tessera:invoices:${authorityId}`}))`);
+}
+
+export async function countInvoicesOfPeriod(tx: Tx, authorityId: string, period: string): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(invoices).where(and(eq(invoices.authorityId, authorityId), eq(invoices.period, period)));
+  return Number(row?.n ?? 0);
+}
+
+export async function insertInvoices(tx: Tx, rows: (typeof invoices.$inferInsert)[]) {
+  return tx.insert(invoices).values(rows).returning();
+}
+
+/** The usernames of the given users of one authority, by user id. */
+export async function usernamesOf(executor: Executor, authorityId: string, userIds: string[]): Promise<Map<string, string>> {
+  const rows = await executor
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(and(eq(users.authorityId, authorityId), inArray(users.id, userIds)));
+  return new Map(rows.map((u) => [u.id, u.username]));
 }
 
 export const invoiceJson = (row: Omit<InvoiceRow, 'cursorAt'>) => ({

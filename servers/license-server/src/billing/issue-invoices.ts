@@ -1,12 +1,10 @@
-import { newId, TesseraProblem } from '@tessera/protocol';
-import { and, asc, count, eq, gte, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { issueInvoicesRequestSchema, newId, TesseraProblem } from '@tessera/protocol';
+import { actorName, type Actor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { Tx } from '../storage/db.ts';
-import { invoices, ledgerEntries, users } from '../storage/schema.ts';
-import { periodBounds } from './period.ts';
-
-const UPDATE_CHUNK = 1000;
+import { countInvoicesOfPeriod, insertInvoices, lockInvoiceRuns, usernamesOf } from './invoice-queries.ts';
+import { linkChargesToInvoice, lockUninvoicedCharges } from './ledger-queries.ts';
 
 /**
  * Issues the invoices of `period`: at most one per user per period (the unique index
@@ -19,28 +17,10 @@ const UPDATE_CHUNK = 1000;
  * Runs in the caller's transaction under an advisory lock per authority, so two concurrent
  * runs (on any instance) issue one set of invoices, never two.
  */
-export async function issueInvoices(tx: Tx, authority: AuthorityRef, period: string, actor: string) {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`tessera:invoices:${authority.id}`}))`);
-  const { start, end } = periodBounds(period);
-  const invoiced = (entryPeriod: ReturnType<typeof sql>) => sql`exists (select 1 from ${invoices} i
-    where i.authority_id = ${ledgerEntries.authorityId} and i.user_id = ${ledgerEntries.userId} and i.period = ${entryPeriod})`;
-
-  const entries = await tx
-    .select({ id: ledgerEntries.id, userId: ledgerEntries.userId, amount: ledgerEntries.amount, currency: ledgerEntries.currency })
-    .from(ledgerEntries)
-    .where(
-      and(
-        eq(ledgerEntries.authorityId, authority.id),
-        isNull(ledgerEntries.invoiceId),
-        isNotNull(ledgerEntries.userId),
-        inArray(ledgerEntries.kind, ['license', 'move']),
-        lt(ledgerEntries.createdAt, end),
-        or(gte(ledgerEntries.createdAt, start), invoiced(sql`to_char(${ledgerEntries.createdAt} at time zone 'UTC', 'YYYY-MM')`)),
-        sql`not ${invoiced(sql`${period}`)}`,
-      ),
-    )
-    .orderBy(asc(ledgerEntries.userId), asc(ledgerEntries.createdAt), asc(ledgerEntries.id))
-    .for('update');
+export async function issueInvoices(tx: Tx, authority: AuthorityRef, actor: Actor, input: { period: string }) {
+  const { period } = issueInvoicesRequestSchema.parse(input);
+  await lockInvoiceRuns(tx, authority.id);
+  const entries = await lockUninvoicedCharges(tx, authority.id, period);
 
   const byUser = new Map<string, { ids: string[]; total: number; currencies: Set<string> }>();
   for (const e of entries) {
@@ -58,8 +38,7 @@ export async function issueInvoices(tx: Tx, authority: AuthorityRef, period: str
     }
   }
 
-  const [existing] = await tx.select({ n: count() }).from(invoices).where(and(eq(invoices.authorityId, authority.id), eq(invoices.period, period)));
-  let seq = Number(existing?.n ?? 0);
+  let seq = await countInvoicesOfPeriod(tx, authority.id, period);
   const prefix = `${authority.slug.toUpperCase()}-${period.replace('-', '')}`;
   const rows = [...byUser].map(([userId, group]) => ({
     authorityId: authority.id,
@@ -71,23 +50,13 @@ export async function issueInvoices(tx: Tx, authority: AuthorityRef, period: str
     currency: [...group.currencies][0]!,
     lines: group.ids.length,
   }));
-  const inserted = await tx.insert(invoices).values(rows).returning();
+  const inserted = await insertInvoices(tx, rows);
 
   for (const [index, [, group]] of [...byUser].entries()) {
-    const invoiceId = rows[index]!.id;
-    for (let i = 0; i < group.ids.length; i += UPDATE_CHUNK) {
-      await tx
-        .update(ledgerEntries)
-        .set({ invoiceId })
-        .where(and(eq(ledgerEntries.authorityId, authority.id), inArray(ledgerEntries.id, group.ids.slice(i, i + UPDATE_CHUNK))));
-    }
+    await linkChargesToInvoice(tx, authority.id, rows[index]!.id, group.ids);
   }
 
-  const names = await tx
-    .select({ id: users.id, username: users.username })
-    .from(users)
-    .where(and(eq(users.authorityId, authority.id), inArray(users.id, [...byUser.keys()])));
-  const usernames = new Map(names.map((u) => [u.id, u.username]));
+  const usernames = await usernamesOf(tx, authority.id, [...byUser.keys()]);
   const issued = inserted
     .map((invoice) => ({ ...invoice, username: usernames.get(invoice.userId)! }))
     .sort((a, b) => a.number.localeCompare(b.number));
@@ -95,7 +64,7 @@ export async function issueInvoices(tx: Tx, authority: AuthorityRef, period: str
   for (const invoice of issued) {
     await recordAudit(tx, {
       authorityId: authority.id,
-      actor,
+      actor: actorName(actor),
       action: 'invoice.issued',
       target: invoice.id,
       details: { number: invoice.number, userId: invoice.userId, period, total: invoice.total, currency: invoice.currency, lines: invoice.lines },

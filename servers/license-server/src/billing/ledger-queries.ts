@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { afterCursor, cursorAt, type ListCursor } from '../storage/list-cursor.ts';
-import type { Executor } from '../storage/db.ts';
-import { ledgerEntries, users } from '../storage/schema.ts';
+import type { Executor, Tx } from '../storage/db.ts';
+import { invoices, ledgerEntries, users } from '../storage/schema.ts';
 import { periodBounds } from './period.ts';
 
 export interface LedgerFilter {
@@ -9,6 +9,49 @@ export interface LedgerFilter {
   userId?: string | undefined;
   period?: string | undefined;
   invoiceId?: string | undefined;
+}
+
+export async function insertLedgerEntry(executor: Executor, entry: typeof ledgerEntries.$inferInsert): Promise<void> {
+  await executor.insert(ledgerEntries).values(entry);
+}
+
+/**
+ * Locks and returns the charges an invoice run of `period` bills: the users' uninvoiced license
+ * and move charges created in the period, and earlier ones whose own period was already
+ * invoiced (late charges roll forward), of users who have no invoice for `period` yet.
+ */
+export async function lockUninvoicedCharges(tx: Tx, authorityId: string, period: string) {
+  const { start, end } = periodBounds(period);
+  const invoiced = (entryPeriod: ReturnType<typeof sql>) => sql`exists (select 1 from ${invoices} i
+    where i.authority_id = ${ledgerEntries.authorityId} and i.user_id = ${ledgerEntries.userId} and i.period = ${entryPeriod})`;
+  return tx
+    .select({ id: ledgerEntries.id, userId: ledgerEntries.userId, amount: ledgerEntries.amount, currency: ledgerEntries.currency })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.authorityId, authorityId),
+        isNull(ledgerEntries.invoiceId),
+        isNotNull(ledgerEntries.userId),
+        inArray(ledgerEntries.kind, ['license', 'move']),
+        lt(ledgerEntries.createdAt, end),
+        or(gte(ledgerEntries.createdAt, start), invoiced(sql`to_char(${ledgerEntries.createdAt} at time zone 'UTC', 'YYYY-MM')`)),
+        sql`not ${invoiced(sql`${period}`)}`,
+      ),
+    )
+    .orderBy(asc(ledgerEntries.userId), asc(ledgerEntries.createdAt), asc(ledgerEntries.id))
+    .for('update');
+}
+
+const UPDATE_CHUNK = 1000;
+
+/** Links charges to the invoice that bills them, a chunk of ids per statement. */
+export async function linkChargesToInvoice(tx: Tx, authorityId: string, invoiceId: string, entryIds: string[]): Promise<void> {
+  for (let i = 0; i < entryIds.length; i += UPDATE_CHUNK) {
+    await tx
+      .update(ledgerEntries)
+      .set({ invoiceId })
+      .where(and(eq(ledgerEntries.authorityId, authorityId), inArray(ledgerEntries.id, entryIds.slice(i, i + UPDATE_CHUNK))));
+  }
 }
 
 export const ledgerColumns = {

@@ -1,11 +1,9 @@
-import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { routes, type Settlement } from '@tessera/protocol';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import type { Executor } from '../storage/db.ts';
-import { ledgerEntries, peers } from '../storage/schema.ts';
 import { streamCsv } from './csv.ts';
-import { periodBounds } from './period.ts';
+import { feeEntriesPage, feeTotals, peerNames } from './settlement-queries.ts';
 
 /*
  * Settlement between peers (DESIGN §8): for each cross-authority copy certificate the
@@ -16,19 +14,8 @@ import { periodBounds } from './period.ts';
 const currentPeriod = () => new Date().toISOString().slice(0, 7);
 
 export async function settlementFor(db: Executor, authorityId: string, period: string): Promise<Settlement> {
-  const { start, end } = periodBounds(period);
-  const rows = await db
-    .select({
-      counterparty: ledgerEntries.counterparty,
-      currency: ledgerEntries.currency,
-      kind: ledgerEntries.kind,
-      count: sql<number>`count(*)::int`,
-      amount: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)::bigint`.mapWith(Number),
-    })
-    .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.authorityId, authorityId), inArray(ledgerEntries.kind, ['federation_fee', 'peer_fee']), gte(ledgerEntries.createdAt, start), lt(ledgerEntries.createdAt, end)))
-    .groupBy(ledgerEntries.counterparty, ledgerEntries.currency, ledgerEntries.kind);
-  const names = new Map((await db.select({ issuer: peers.issuer, name: peers.name }).from(peers).where(eq(peers.authorityId, authorityId))).map((p) => [p.issuer, p.name]));
+  const rows = await feeTotals(db, authorityId, period);
+  const names = await peerNames(db, authorityId);
   const lines = new Map<string, Settlement['items'][number]>();
   for (const r of rows) {
     const issuer = r.counterparty ?? '';
@@ -52,12 +39,10 @@ export const registerSettlementRoutes: RouteModule = (router, ctx, guards) => {
 
   bindRoute(router, ctx, guards, routes.exportSettlement, async ({ authority, query, res }) => {
     const period = query.period ?? currentPeriod();
-    const { start, end } = periodBounds(period);
     async function* pages() {
       // Page by page, so a month of many certificates never sits in memory at once.
       for (let offset = 0; ; offset += 500) {
-        const where = [eq(ledgerEntries.authorityId, authority.id), inArray(ledgerEntries.kind, ['federation_fee', 'peer_fee'] as const), gte(ledgerEntries.createdAt, start), lt(ledgerEntries.createdAt, end)];
-        const rows = await ctx.db.select().from(ledgerEntries).where(and(...where)).orderBy(asc(ledgerEntries.createdAt), asc(ledgerEntries.id)).limit(500).offset(offset);
+        const rows = await feeEntriesPage(ctx.db, authority.id, period, offset, 500);
         if (!rows.length) return;
         yield rows.map((r) => [r.counterparty, r.kind === 'federation_fee' ? 'receivable' : 'payable', r.moveId, r.contentId, r.amount, r.currency, r.createdAt.toISOString(), r.id]);
         if (rows.length < 500) return;

@@ -23,6 +23,8 @@ export async function readPriceList(executor: Executor, authorityId: string) {
   };
 }
 
+export type PriceList = Awaited<ReturnType<typeof readPriceList>>;
+
 export interface PriceChanges {
   currency?: string | undefined;
   license?: number | null | undefined;
@@ -51,4 +53,15 @@ export async function applyPriceChanges(executor: Executor, authorityId: string,
         .onConflictDoUpdate({ target: [prices.authorityId, prices.kind], set: { amount, updatedAt: new Date() } });
     }
   }
+}
+
+/** What one supply's price is made of, in one query: the currency, the listed price and the content's overrides. */
+export async function readPriceInputs(executor: Executor, authorityId: string, kind: PriceKind, contentId: string | null) {
+  const [row] = await executor
+    .select({ currency: authorities.currency, listed: prices.amount, licensePrice: contents.licensePrice, movePrice: contents.movePrice })
+    .from(authorities)
+    .leftJoin(contents, and(eq(contents.authorityId, authorities.id), eq(contents.id, contentId ?? '')))
+    .leftJoin(prices, and(eq(prices.authorityId, authorities.id), eq(prices.kind, kind)))
+    .where(eq(authorities.id, authorityId));
+  return row;
 }
