@@ -170,7 +170,7 @@ keys
   .addOption(new Option('--use <use>', 'which keys to rotate').choices(['sig', 'enc', 'both']).default('both'))
   .action((o) =>
     withServer(async ({ ctx }) => {
-      const { rotations } = await rotateAuthorityKeys(ctx, await ctx.authorities.bySlug(o.authority), 'cli', o.use as RotationScope);
+      const { rotations } = await rotateAuthorityKeys(ctx, await ctx.authorities.bySlug(o.authority), CLI_ACTOR, o.use as RotationScope);
       for (const r of rotations) {
         if (r.activated) console.log(`${r.use}: ${r.activated} active, ${r.retired ?? '-'} retired, ${r.next} next`);
         else console.log(`${r.use}: there was no next key; ${r.next} is announced as next and becomes active at the following rotation`);
@@ -185,7 +185,7 @@ keys
   .requiredOption('--kid <kid>')
   .action((o) =>
     withServer(async ({ ctx }) => {
-      const key = await retireAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), 'cli', o.kid);
+      const key = await retireAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), CLI_ACTOR, o.kid);
       console.log(`key ${key.kid} retired: it stays published for verification; ${runningServersNote}`);
     }),
   );
@@ -196,7 +196,7 @@ keys
   .requiredOption('--kid <kid>')
   .action((o) =>
     withServer(async ({ ctx }) => {
-      const { key, replacedBy } = await revokeAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), 'cli', o.kid);
+      const { key, replacedBy } = await revokeAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), CLI_ACTOR, o.kid);
       console.log(`key ${key.kid} revoked: it is no longer published${replacedBy ? `; ${replacedBy} is the new next ${key.use} key` : ''}; ${runningServersNote}`);
     }),
   );

@@ -1,8 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import { generateEcKeyPair, importEcKey, KEY_AGREEMENT_ALG, SIGNING_ALG, type Jwks, type PublicEcJwk } from '@tessera/protocol';
 import type { CryptoKey, JWK } from 'jose';
 import type { Db, Executor } from '../storage/db.ts';
-import { authorityKeys } from '../storage/schema.ts';
+import { findPublishedKey, insertAuthorityKey, listPublishedKeys, type AuthorityKeyRow } from './key-queries.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export interface SigningKey {
@@ -47,7 +46,7 @@ export class AuthorityKeyring {
   /** Creates a key pair and stores it sealed; used when an authority is created and on rotation. */
   async createKey(executor: Executor, authorityId: string, use: 'sig' | 'enc', status: 'next' | 'active'): Promise<string> {
     const pair = await generateEcKeyPair(use);
-    await executor.insert(authorityKeys).values({
+    await insertAuthorityKey(executor, {
       authorityId,
       kid: pair.kid,
       use,
@@ -89,10 +88,7 @@ export class AuthorityKeyring {
    * in between never makes a move fail.
    */
   async decryptionKey(authorityId: string, kid: string): Promise<CryptoKey | null> {
-    const [row] = await this.db
-      .select()
-      .from(authorityKeys)
-      .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid), eq(authorityKeys.use, 'enc'), inArray(authorityKeys.status, ['next', 'active', 'retired'])));
+    const row = await findPublishedKey(this.db, authorityId, 'enc', kid);
     if (!row) return null;
     const jwk = JSON.parse(this.secrets.open(row.privateJwkSealed, sealContext(authorityId, row.kid)).toString('utf8')) as JWK;
     return importEcKey(jwk, KEY_AGREEMENT_ALG);
@@ -108,12 +104,8 @@ export class AuthorityKeyring {
     const cached = this.cache.get(authorityId);
     if (cached && Date.now() - cached.loadedAt < KEY_CACHE_MS) return cached;
     const generation = this.generation;
-    const rows = await this.db
-      .select()
-      .from(authorityKeys)
-      .where(and(eq(authorityKeys.authorityId, authorityId), inArray(authorityKeys.status, ['next', 'active', 'retired'])))
-      .orderBy(sql`${authorityKeys.createdAt} desc`);
-    const open = async (row: (typeof rows)[number], alg: typeof SIGNING_ALG | typeof KEY_AGREEMENT_ALG) => {
+    const rows = await listPublishedKeys(this.db, authorityId);
+    const open = async (row: AuthorityKeyRow, alg: typeof SIGNING_ALG | typeof KEY_AGREEMENT_ALG) => {
       const jwk = JSON.parse(this.secrets.open(row.privateJwkSealed, sealContext(authorityId, row.kid)).toString('utf8')) as JWK;
       return { kid: row.kid, key: await importEcKey(jwk, alg), publicJwk: row.publicJwk as unknown as PublicEcJwk };
     };

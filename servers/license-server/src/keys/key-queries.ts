@@ -67,3 +67,25 @@ export async function revokeKey(tx: Tx, authorityId: string, kid: string, at: Da
     .returning();
   return row!;
 }
+
+export async function insertAuthorityKey(executor: Executor, row: typeof authorityKeys.$inferInsert): Promise<void> {
+  await executor.insert(authorityKeys).values(row);
+}
+
+/** The published keys (next, active, retired), newest first. */
+export async function listPublishedKeys(executor: Executor, authorityId: string): Promise<AuthorityKeyRow[]> {
+  return executor
+    .select()
+    .from(authorityKeys)
+    .where(and(eq(authorityKeys.authorityId, authorityId), inArray(authorityKeys.status, PUBLISHED_STATUSES)))
+    .orderBy(desc(authorityKeys.createdAt));
+}
+
+/** A published key of one use by its kid; revoked keys are not found. */
+export async function findPublishedKey(executor: Executor, authorityId: string, use: KeyUse, kid: string): Promise<AuthorityKeyRow | undefined> {
+  const [row] = await executor
+    .select()
+    .from(authorityKeys)
+    .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid), eq(authorityKeys.use, use), inArray(authorityKeys.status, PUBLISHED_STATUSES)));
+  return row;
+}

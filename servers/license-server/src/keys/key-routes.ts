@@ -1,4 +1,5 @@
 import { routes } from '@tessera/protocol';
+import { adminActor } from '../audit/actor.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, ok } from '../http/route.ts';
 import { signEntityConfiguration } from './entity-configuration.ts';
@@ -25,16 +26,16 @@ export const registerKeyRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.rotateKeys, async ({ authority, admin, body }) => {
-    const { keys } = await rotateAuthorityKeys(ctx, authority, admin.email, body.use);
+    const { keys } = await rotateAuthorityKeys(ctx, authority, adminActor(admin), body.use);
     return ok({ items: keys.map(toAuthorityKey) });
   });
 
   bindRoute(router, ctx, guards, routes.retireKey, async ({ authority, admin, params }) => {
-    return ok(toAuthorityKey(await retireAuthorityKey(ctx, authority, admin.email, params.kid)));
+    return ok(toAuthorityKey(await retireAuthorityKey(ctx, authority, adminActor(admin), params.kid)));
   });
 
   bindRoute(router, ctx, guards, routes.revokeKey, async ({ authority, admin, params }) => {
-    const { key } = await revokeAuthorityKey(ctx, authority, admin.email, params.kid);
+    const { key } = await revokeAuthorityKey(ctx, authority, adminActor(admin), params.kid);
     return ok(toAuthorityKey(key));
   });
 };

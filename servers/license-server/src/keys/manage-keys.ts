@@ -1,4 +1,5 @@
-import { TesseraProblem } from '@tessera/protocol';
+import { keyParamsSchema, rotateKeysRequestSchema, TesseraProblem } from '@tessera/protocol';
+import { actorName, type Actor } from '../audit/actor.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
@@ -20,7 +21,7 @@ import {
  * The key life cycle (SPEC §2.4): next → active → retired (→ revoked), per use (`sig`, `enc`).
  * Every change runs in one transaction under the authority's row lock and leaves exactly one
  * active and one next key per use. The admin API and the `tessera-server keys` commands both
- * call these functions; `actor` is an administrator's e-mail or `cli`.
+ * call these functions, which validate with the admin API's schemas and audit themselves.
  */
 
 export type RotationScope = KeyUse | 'both';
@@ -42,19 +43,21 @@ export async function listKeys(ctx: AppContext, authority: AuthorityRef): Promis
 }
 
 /** Rotates one use or both: the next key becomes active, the active one retired, a fresh next key is published. */
-export async function rotateAuthorityKeys(ctx: AppContext, authority: AuthorityRef, actor: string, scope: RotationScope): Promise<{ rotations: UseRotation[]; keys: AuthorityKeyRow[] }> {
-  const uses: KeyUse[] = scope === 'both' ? ['sig', 'enc'] : [scope];
+export async function rotateAuthorityKeys(ctx: AppContext, authority: AuthorityRef, actor: Actor, scope: RotationScope): Promise<{ rotations: UseRotation[]; keys: AuthorityKeyRow[] }> {
+  const { use } = rotateKeysRequestSchema.parse({ use: scope });
+  const uses: KeyUse[] = use === 'both' ? ['sig', 'enc'] : [use];
   return changeKeys(ctx, authority, async (tx, now) => {
     await ensureRoomForKeys(tx, authority, uses.length);
     const rotations: UseRotation[] = [];
     for (const use of uses) rotations.push(await rotateUse(ctx, tx, authority.id, use, now));
-    await recordAudit(tx, { authorityId: authority.id, actor, action: 'keys.rotate', target: authority.id, details: { use: scope, rotations } });
+    await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'keys.rotate', target: authority.id, details: { use, rotations } });
     return { rotations, keys: await listAuthorityKeys(tx, authority.id) };
   });
 }
 
 /** Retiring the active key of a use is a rotation of that use: its next key takes over. */
-export async function retireAuthorityKey(ctx: AppContext, authority: AuthorityRef, actor: string, kid: string): Promise<AuthorityKeyRow> {
+export async function retireAuthorityKey(ctx: AppContext, authority: AuthorityRef, actor: Actor, kidInput: string): Promise<AuthorityKeyRow> {
+  const kid = validKid(kidInput);
   return changeKeys(ctx, authority, async (tx, now) => {
     const key = await findAuthorityKey(tx, authority.id, kid);
     if (!key) throw new TesseraProblem('key_unknown', `${authority.issuer} has no key ${kid}`);
@@ -67,7 +70,7 @@ export async function retireAuthorityKey(ctx: AppContext, authority: AuthorityRe
     }
     await ensureRoomForKeys(tx, authority, 1);
     const rotation = await rotateUse(ctx, tx, authority.id, key.use, now);
-    await recordAudit(tx, { authorityId: authority.id, actor, action: 'key.retire', target: kid, details: { ...rotation } });
+    await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'key.retire', target: kid, details: { ...rotation } });
     return (await findAuthorityKey(tx, authority.id, kid))!;
   });
 }
@@ -78,7 +81,8 @@ export async function retireAuthorityKey(ctx: AppContext, authority: AuthorityRe
  * replaced by a fresh one, so the authority always has a key to rotate to. Revoking a revoked
  * key changes nothing.
  */
-export async function revokeAuthorityKey(ctx: AppContext, authority: AuthorityRef, actor: string, kid: string): Promise<{ key: AuthorityKeyRow; replacedBy: string | null }> {
+export async function revokeAuthorityKey(ctx: AppContext, authority: AuthorityRef, actor: Actor, kidInput: string): Promise<{ key: AuthorityKeyRow; replacedBy: string | null }> {
+  const kid = validKid(kidInput);
   return changeKeys(ctx, authority, async (tx, now) => {
     const key = await findAuthorityKey(tx, authority.id, kid);
     if (!key) throw new TesseraProblem('key_unknown', `${authority.issuer} has no key ${kid}`);
@@ -88,10 +92,14 @@ export async function revokeAuthorityKey(ctx: AppContext, authority: AuthorityRe
     }
     const revoked = await revokeKey(tx, authority.id, kid, now);
     const replacedBy = key.status === 'next' ? await ctx.keyring.createKey(tx, authority.id, key.use, 'next') : null;
-    await recordAudit(tx, { authorityId: authority.id, actor, action: 'key.revoke', target: kid, details: { use: key.use, was: key.status, replacedBy } });
+    await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'key.revoke', target: kid, details: { use: key.use, was: key.status, replacedBy } });
     return { key: revoked, replacedBy };
   });
 }
+
+const kidSchema = keyParamsSchema.pick({ kid: true });
+/** A kid in the form the admin API's path accepts (an RFC 7638 thumbprint), refused as it refuses it. */
+const validKid = (kid: string): string => kidSchema.parse({ kid }).kid;
 
 async function rotateUse(ctx: AppContext, tx: Tx, authorityId: string, use: KeyUse, now: Date): Promise<UseRotation> {
   const { active, next } = await keysInUse(tx, authorityId, use);

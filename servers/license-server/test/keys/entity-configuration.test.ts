@@ -14,7 +14,7 @@ import { verifyEntityConfiguration } from '../../src/federation/remote-configura
 import { signEntityConfiguration } from '../../src/keys/entity-configuration.ts';
 import { revokeAuthorityKey, rotateAuthorityKeys } from '../../src/keys/manage-keys.ts';
 import { expectProblem, startHarness, type Harness } from '../support/harness.ts';
-import { assertOneActiveAndOneNextPerUse, kidsOf, publishedKeys, storedKeys } from './key-fixtures.ts';
+import { assertOneActiveAndOneNextPerUse, kidsOf, publishedKeys, storedKeys, TEST_ACTOR } from './key-fixtures.ts';
 
 describe("an authority's entity configuration (<issuer>/.well-known/tessera-authority)", () => {
   let h: Harness;
@@ -96,7 +96,7 @@ describe("an authority's entity configuration (<issuer>/.well-known/tessera-auth
   test('after a rotation it is signed by the key it announced as next, lists the retired key, and drops a revoked one', async () => {
     const before = await assertOneActiveAndOneNextPerUse(h, aurora.id);
     const ref = await h.server.ctx.authorities.bySlug('aurora');
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'both');
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'both');
     const { token } = await fetchConfiguration();
     const { header, payload } = decodeJwsUnverified(token);
     assert.equal(header.kid, before.sig.next, 'a peer already holding the announced next key trusts the new signer');
@@ -105,7 +105,7 @@ describe("an authority's entity configuration (<issuer>/.well-known/tessera-auth
     assert.deepEqual(payload.activeKeys, { sig: before.sig.next, enc: before.enc.next });
 
     const retired = kidsOf(await storedKeys(h, aurora.id), 'sig', 'retired')[0]!;
-    await revokeAuthorityKey(h.server.ctx, ref, 'test', retired);
+    await revokeAuthorityKey(h.server.ctx, ref, TEST_ACTOR, retired);
     const afterRevoke = decodeJwsUnverified((await fetchConfiguration()).token).payload;
     assert.ok(!(afterRevoke.jwks as { keys: { kid: string }[] }).keys.some((k) => k.kid === retired), 'a revoked key is withdrawn');
   });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { jwksSchema, type Jwks } from '@tessera/protocol';
+import type { Actor } from '../../src/audit/actor.ts';
 import { auditLog, authorityKeys } from '../../src/storage/schema.ts';
 import type { Harness } from '../support/harness.ts';
+
+/** Who changes keys when a test calls the domain functions directly. */
+export const TEST_ACTOR: Actor = { kind: 'system', id: 'test' };
 
 export type KeyRow = typeof authorityKeys.$inferSelect;
 

@@ -6,7 +6,7 @@ import type { TesseraProblem } from '@tessera/protocol';
 import { PUBLISHED_KEY_LIMIT, retireAuthorityKey, rotateAuthorityKeys } from '../../src/keys/manage-keys.ts';
 import { authorityKeys } from '../../src/storage/schema.ts';
 import { expectProblem, startHarness, testEngine, type Harness } from '../support/harness.ts';
-import { assertOneActiveAndOneNextPerUse, auditEntries, kidsOf, publishedKids, storedKeys } from './key-fixtures.ts';
+import { assertOneActiveAndOneNextPerUse, auditEntries, kidsOf, publishedKids, storedKeys, TEST_ACTOR } from './key-fixtures.ts';
 
 type Authority = { id: string; slug: string; issuer: string };
 
@@ -230,15 +230,15 @@ describe('authority key life cycle: next → active → retired → revoked', ()
     const rows = await storedKeys(h, legacy.id);
     const active = { sig: kidsOf(rows, 'sig', 'active')[0]!, enc: kidsOf(rows, 'enc', 'active')[0]! };
     const ref = await h.server.ctx.authorities.bySlug('legacy');
-    await assert.rejects(retireAuthorityKey(h.server.ctx, ref, 'test', active.sig), (e: TesseraProblem) => e.code === 'key_state_invalid', 'no next key could take over');
+    await assert.rejects(retireAuthorityKey(h.server.ctx, ref, TEST_ACTOR, active.sig), (e: TesseraProblem) => e.code === 'key_state_invalid', 'no next key could take over');
 
-    const { rotations } = await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'both');
+    const { rotations } = await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'both');
     assert.deepEqual(rotations.map((r) => [r.use, r.activated, r.retired]), [['sig', null, null], ['enc', null, null]]);
     const announced = await assertOneActiveAndOneNextPerUse(h, legacy.id);
     assert.equal(announced.sig.active, active.sig, 'a key nobody has seen as next is never activated');
     assert.equal(announced.enc.active, active.enc);
 
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'both');
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'both');
     const rotated = await assertOneActiveAndOneNextPerUse(h, legacy.id);
     assert.equal(rotated.sig.active, announced.sig.next);
     assert.equal(rotated.enc.active, announced.enc.next);
@@ -247,7 +247,7 @@ describe('authority key life cycle: next → active → retired → revoked', ()
   test(`a key set holds at most ${PUBLISHED_KEY_LIMIT} keys: a rotation beyond is refused until retired keys are revoked`, async () => {
     const full = await h.authority({ slug: 'full' });
     const ref = await h.server.ctx.authorities.bySlug('full');
-    while ((await storedKeys(h, full.id)).length + 2 <= PUBLISHED_KEY_LIMIT) await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'both');
+    while ((await storedKeys(h, full.id)).length + 2 <= PUBLISHED_KEY_LIMIT) await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'both');
     await h.admin('fay@full.test', 'owner password 3', [{ authorityId: full.id, role: 'owner' }]);
     const fullOwner = await h.adminAgent('fay@full.test', 'owner password 3');
     const keysBefore = await assertOneActiveAndOneNextPerUse(h, full.id);

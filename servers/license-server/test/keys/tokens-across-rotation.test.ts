@@ -13,7 +13,7 @@ import type { AuthorityRef } from '../../src/authorities/authority-directory.ts'
 import { revokeAuthorityKey, rotateAuthorityKeys } from '../../src/keys/manage-keys.ts';
 import { startHarness, type Harness, type TestDevice } from '../support/harness.ts';
 import { addContent, registeredDevice } from '../licenses/license-fixtures.ts';
-import { assertOneActiveAndOneNextPerUse, publishedKeys } from './key-fixtures.ts';
+import { assertOneActiveAndOneNextPerUse, publishedKeys, TEST_ACTOR } from './key-fixtures.ts';
 
 /** Verifies a token as a device does: with a key set it holds, selecting a signing key by kid. */
 const resolveIn = (keys: Jwks) => (header: { kid?: string }) => keys.keys.find((k) => k.kid === header.kid && k.use === 'sig') ?? null;
@@ -51,7 +51,7 @@ describe('tokens across a key rotation', () => {
     const before = await assertOneActiveAndOneNextPerUse(h, aurora.id);
     assert.equal(kidOf(license), before.sig.active);
 
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'both');
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'both');
     const published = await publishedKeys(h, 'aurora');
     await verifyLicenseWith(published, license);
     await verifyCertificateWith(published, phone.registration!.clientCertificate);
@@ -63,7 +63,7 @@ describe('tokens across a key rotation', () => {
     const before = await assertOneActiveAndOneNextPerUse(h, aurora.id);
     assert.ok(atRegistration.keys.some((k) => k.kid === before.sig.next), 'the next key comes with the registration');
 
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'sig');
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'sig');
     const license = await buyLicense(tablet);
     assert.equal(kidOf(license), before.sig.next, 'this instance signs with the new key at once');
     const { payload } = await verifyLicenseWith(atRegistration, license);
@@ -73,8 +73,8 @@ describe('tokens across a key rotation', () => {
   test('after two rotations a device registered before needs the published key set once: jwks.json has the new key', async () => {
     const reader = await registeredDevice(h, 'aurora', alice, 'reader');
     const atRegistration = reader.registration!.authorityKeys;
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'sig');
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'sig');
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'sig');
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'sig');
     const license = await buyLicense(reader);
     await assert.rejects(verifyLicenseWith(atRegistration, license), (e: TesseraProblem) => /unknown signing key/.test(e.detail ?? ''));
     await verifyLicenseWith(await publishedKeys(h, 'aurora'), license);
@@ -83,8 +83,8 @@ describe('tokens across a key rotation', () => {
   test('a license signed by a key that is later revoked no longer verifies against the published keys', async () => {
     const watch = await registeredDevice(h, 'aurora', alice, 'watch');
     const license = await buyLicense(watch);
-    await rotateAuthorityKeys(h.server.ctx, ref, 'test', 'sig');
-    await revokeAuthorityKey(h.server.ctx, ref, 'test', kidOf(license));
+    await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'sig');
+    await revokeAuthorityKey(h.server.ctx, ref, TEST_ACTOR, kidOf(license));
     await assert.rejects(verifyLicenseWith(await publishedKeys(h, 'aurora'), license), TesseraProblem);
   });
 });
