@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createLogger } from './logging.ts';
+import { preparePrivateDirectory } from './storage/private-files.ts';
 import { AuthorityDirectory } from './authorities/authority-directory.ts';
 import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.ts';
 import { createFileBlobStore } from './contents/blob-store.ts';
@@ -35,6 +36,7 @@ export interface CreateServerOptions {
 export async function createTesseraServer(input: ServerConfigInput | ServerConfig, options: CreateServerOptions = {}): Promise<TesseraServer> {
   const config = parseConfig(input);
   const logger = options.logger ?? createLogger(config.logLevel);
+  await preparePrivateDirectory(config.dataDir);
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.pgPoolSize }));
   const secrets = createMasterKeySecretBox(await loadMasterKey(config.masterKey, config.dataDir, logger));
   const ctx: AppContext = {

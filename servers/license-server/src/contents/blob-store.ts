@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../storage/private-files.ts';
 
 /**
  * Where encrypted packages live. The filesystem store keeps them under the data directory;
@@ -29,8 +30,8 @@ export function createFileBlobStore(root: string): BlobStore {
     async create(key) {
       const final = safe(key);
       const temp = `${final}.${process.pid}.${Date.now()}.partial`;
-      await mkdir(path.dirname(final), { recursive: true });
-      const stream = createWriteStream(temp, { mode: 0o640 });
+      await mkdir(path.dirname(final), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+      const stream = createWriteStream(temp, { mode: PRIVATE_FILE_MODE });
       return {
         stream,
         commit: async () => {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE, preparePrivateDirectory } from '../storage/private-files.ts';
 import type { Logger } from 'pino';
 
 /**
@@ -62,12 +63,12 @@ export async function loadMasterKey(configured: string | undefined, dataDir: str
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(dataDir, { recursive: true });
+  await preparePrivateDirectory(dataDir);
   const key = randomBytes(32);
-  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' }).catch(async (error) => {
+  await writeFile(file, key.toString('base64') + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' }).catch(async (error) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   });
-  await chmod(file, 0o600);
+  await chmod(file, PRIVATE_FILE_MODE);
   logger.warn(
     { file },
     'TESSERA_MASTER_KEY is not set: private keys and content keys are sealed with a key file stored next to the data. Set TESSERA_MASTER_KEY (or a KMS) in production.',

@@ -10,6 +10,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
+import { PRIVATE_DIRECTORY_MODE, preparePrivateDirectory, restrictTree } from './private-files.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -67,10 +68,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   // `memory://` keeps the embedded database in memory (tests); otherwise it persists in the data directory.
   const inMemory = options.dataDir === 'memory://' || options.databaseUrl === 'memory://';
   const dir = path.join(options.dataDir, 'db');
-  if (!inMemory) await mkdir(dir, { recursive: true });
+  if (!inMemory) {
+    await preparePrivateDirectory(options.dataDir);
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+  }
   const client = await PGlite.create(inMemory ? 'memory://' : dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
+  if (!inMemory) await restrictTree(dir);
   return { db: db as unknown as Db, engine: 'pglite', close: () => client.close() };
 }
 
