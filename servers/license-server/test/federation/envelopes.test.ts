@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import {
   copyCertificateResponseSchema,
+  decodeJwsUnverified,
+  ENVELOPE_MAX_LIFETIME_SECONDS,
   FEDERATION_MEDIA_TYPE,
   PROTOCOL_VERSION,
   signJws,
@@ -98,6 +103,15 @@ describe(`the federation endpoint (${testEngine()})`, () => {
     assert.equal(claims.msg, 'pong');
     assert.equal(claims.ver, PROTOCOL_VERSION);
     assert.deepEqual(claims.body, { versions: [PROTOCOL_VERSION] });
+  });
+
+  test('an envelope this server seals lives as long as SPEC §10.4 says this implementation uses, within its bound', async () => {
+    const spec = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../federation-protocol/SPEC.md'), 'utf8');
+    const stated = /`0 < exp − iat ≤ (\d+)` \(this implementation uses (\d+)\)/.exec(spec);
+    assert.ok(stated, 'SPEC §10.4 states the bound of an envelope lifetime and the lifetime this server uses');
+    assert.equal(Number(stated[1]), ENVELOPE_MAX_LIFETIME_SECONDS, 'the protocol package enforces the bound SPEC states');
+    const claims = decodeJwsUnverified((await seal('ping', {})).token).payload;
+    assert.equal(Number(claims.exp) - Number(claims.iat), Number(stated[2]), 'the lifetime SPEC names');
   });
 
   test('an envelope received twice is refused the second time as replayed', async () => {
