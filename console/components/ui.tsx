@@ -182,6 +182,15 @@ export function Details({ items }: { items: [string, ReactNode][] }) {
   );
 }
 
+/** A card holding nothing but label/value pairs: the facts at the top of a detail page. */
+export function DetailsCard({ title, items }: { title: string; items: [string, ReactNode][] }) {
+  return (
+    <Card title={title}>
+      <Details items={items} />
+    </Card>
+  );
+}
+
 export function JsonView({ value, label }: { value: unknown; label: string }) {
   return (
     <pre aria-label={label} tabIndex={0} className={cx('max-h-[28rem] overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100', focusRing)}>

@@ -3,7 +3,7 @@ import { PricesForm } from '@/components/billing-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
 import { DataTable } from '@/components/data-table.tsx';
 import { SectionTabs } from '@/components/section-tabs.tsx';
-import { Card, Details, EmptyState, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
+import { Card, DetailsCard, EmptyState, PageHeader, ProblemAlert, TextLink } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatMoney } from '@/lib/format.ts';
 
@@ -21,16 +21,15 @@ export default async function PricesPage({ params }: { params: Promise<{ server:
         <ProblemAlert problem={prices.problem} />
       ) : (
         <div className="space-y-6">
-          <Card title="Price list">
-            <Details
-              items={[
-                ['Currency', prices.data.currency],
-                ['License', formatMoney(prices.data.license, prices.data.currency)],
-                ['Move', formatMoney(prices.data.move, prices.data.currency)],
-                ['Federation fee', formatMoney(prices.data.federationFee, prices.data.currency)],
-              ]}
-            />
-          </Card>
+          <DetailsCard
+            title="Price list"
+            items={[
+              ['Currency', prices.data.currency],
+              ['License', formatMoney(prices.data.license, prices.data.currency)],
+              ['Move', formatMoney(prices.data.move, prices.data.currency)],
+              ['Federation fee', formatMoney(prices.data.federationFee, prices.data.currency)],
+            ]}
+          />
           <IfCan name="updatePrices">
             <Card title="Change prices">
               <PricesForm prices={prices.data} />

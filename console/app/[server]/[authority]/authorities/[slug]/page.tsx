@@ -5,7 +5,7 @@ import { ActionButton } from '@/components/action-button.tsx';
 import { EditAuthorityForm } from '@/components/authority-forms.tsx';
 import { IfCan } from '@/components/console-context.tsx';
 import { actionsColumn, LoadedTable } from '@/components/data-table.tsx';
-import { Card, Details, EmptyState, Mono, PageHeader, ProblemPage } from '@/components/ui.tsx';
+import { Card, DetailsCard, EmptyState, Mono, PageHeader, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -21,18 +21,17 @@ export default async function AuthorityPage({ params }: { params: Promise<{ serv
     <>
       <PageHeader title={a.data.name} description={<Mono>{a.data.issuer}</Mono>} />
       <div className="space-y-6">
-        <Card title="Details">
-          <Details
-            items={[
-              ['Slug', <Mono key="s">{a.data.slug}</Mono>],
-              ['Issuer', <Mono key="i">{a.data.issuer}</Mono>],
-              ['Operator', a.data.operator ?? '—'],
-              ['Currency', a.data.currency],
-              ['Device limit per user', a.data.deviceLimit],
-              ['Created', formatDateTime(a.data.createdAt)],
-            ]}
-          />
-        </Card>
+        <DetailsCard
+          title="Details"
+          items={[
+            ['Slug', <Mono key="s">{a.data.slug}</Mono>],
+            ['Issuer', <Mono key="i">{a.data.issuer}</Mono>],
+            ['Operator', a.data.operator ?? '—'],
+            ['Currency', a.data.currency],
+            ['Device limit per user', a.data.deviceLimit],
+            ['Created', formatDateTime(a.data.createdAt)],
+          ]}
+        />
         <IfCan name="updateAuthority">
           <Card title="Edit">
             <EditAuthorityForm authority={a.data} />

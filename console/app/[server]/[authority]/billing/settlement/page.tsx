@@ -11,6 +11,16 @@ import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Settlement' };
 
+/** What one side signed for the other in the month: how many certificates, what they are worth, and who owes it. */
+function certificates(side: { count: number; amount: number }, currency: string, owing: string) {
+  return (
+    <>
+      {side.count} · {formatMoney(side.amount, currency)}
+      <p className="text-xs text-slate-500">{owing}</p>
+    </>
+  );
+}
+
 export default async function SettlementPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
   const sp = await searchParams;
@@ -43,28 +53,8 @@ export default async function SettlementPage({ params, searchParams }: Authority
               </>
             ),
           },
-          {
-            header: 'Signed for the peer',
-            align: 'right',
-            className: 'tabular-nums',
-            cell: (l) => (
-              <>
-                {l.receivable.count} · {formatMoney(l.receivable.amount, l.currency)}
-                <p className="text-xs text-slate-500">the peer owes</p>
-              </>
-            ),
-          },
-          {
-            header: 'Signed by the peer',
-            align: 'right',
-            className: 'tabular-nums',
-            cell: (l) => (
-              <>
-                {l.payable.count} · {formatMoney(l.payable.amount, l.currency)}
-                <p className="text-xs text-slate-500">we owe</p>
-              </>
-            ),
-          },
+          { header: 'Signed for the peer', align: 'right', className: 'tabular-nums', cell: (l) => certificates(l.receivable, l.currency, 'the peer owes') },
+          { header: 'Signed by the peer', align: 'right', className: 'tabular-nums', cell: (l) => certificates(l.payable, l.currency, 'we owe') },
           {
             header: 'Net',
             align: 'right',

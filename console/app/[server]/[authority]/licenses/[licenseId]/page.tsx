@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { TokenView } from '@/components/token-view.tsx';
-import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
+import { Badge, Card, DetailsCard, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -17,20 +17,19 @@ export default async function LicensePage({ params }: { params: Promise<{ server
     <>
       <PageHeader title={`License ${l.id}`} description={l.contentTitle} />
       <div className="space-y-6">
-        <Card title="License">
-          <Details
-            items={[
-              ['State', <Badge key="s">{l.state}</Badge>],
-              ['Content', <TextLink key="c" href={`${base}/contents/${l.contentId}`}>{l.contentTitle}</TextLink>],
-              ['User', <TextLink key="u" href={`${base}/users/${l.userId}`}>{l.username}</TextLink>],
-              ['Device', <Mono key="d">{l.clientId}</Mono>],
-              ['Rights', rights.join(' · ')],
-              ['Origin', l.origin.type === 'move' ? <TextLink key="o" href={`${base}/moves/${l.origin.move}`}>{`move ${l.origin.move}`}</TextLink> : 'purchase'],
-              ['Issued', formatDateTime(l.issuedAt)],
-              ['Last change', formatDateTime(l.updatedAt)],
-            ]}
-          />
-        </Card>
+        <DetailsCard
+          title="License"
+          items={[
+            ['State', <Badge key="s">{l.state}</Badge>],
+            ['Content', <TextLink key="c" href={`${base}/contents/${l.contentId}`}>{l.contentTitle}</TextLink>],
+            ['User', <TextLink key="u" href={`${base}/users/${l.userId}`}>{l.username}</TextLink>],
+            ['Device', <Mono key="d">{l.clientId}</Mono>],
+            ['Rights', rights.join(' · ')],
+            ['Origin', l.origin.type === 'move' ? <TextLink key="o" href={`${base}/moves/${l.origin.move}`}>{`move ${l.origin.move}`}</TextLink> : 'purchase'],
+            ['Issued', formatDateTime(l.issuedAt)],
+            ['Last change', formatDateTime(l.updatedAt)],
+          ]}
+        />
         <Card title="Token (decoded)">
           <TokenView token={l.token} label="license" />
         </Card>

@@ -27,6 +27,18 @@ export default async function MovePage({ params }: { params: Promise<{ server: s
   const here = (iss: string) => (iss === issuer ? ' (this authority)' : '');
   const license = nestedLicense(m.certificate);
   const licenseLink = (iss: string, id: string | null) => (id ? iss === issuer ? <TextLink href={`${base}/licenses/${id}`}>{id}</TextLink> : <Mono>{id}</Mono> : '—');
+  const party = (title: string, p: { authority: string; clientId: string; licenseId: string | null }) => (
+    <section aria-label={title}>
+      <h3 className="mb-2 text-sm font-semibold text-slate-900">{title}</h3>
+      <Details
+        items={[
+          ['Authority', <Mono key="a">{p.authority + here(p.authority)}</Mono>],
+          ['Device', <Mono key="c">{p.clientId}</Mono>],
+          ['License', licenseLink(p.authority, p.licenseId)],
+        ]}
+      />
+    </section>
+  );
   return (
     <>
       <PageHeader title={`Move ${m.id}`} description={<>Content <Mono>{m.contentId}</Mono></>} />
@@ -51,26 +63,8 @@ export default async function MovePage({ params }: { params: Promise<{ server: s
           </Card>
           <Card title="Parties" className="lg:col-span-2">
             <div className="grid grid-cols-1 gap-6 md:grid-cols-2">
-              <section aria-label="Source">
-                <h3 className="mb-2 text-sm font-semibold text-slate-900">Source</h3>
-                <Details
-                  items={[
-                    ['Authority', <Mono key="a">{m.source.authority + here(m.source.authority)}</Mono>],
-                    ['Device', <Mono key="c">{m.source.clientId}</Mono>],
-                    ['License', licenseLink(m.source.authority, m.source.licenseId)],
-                  ]}
-                />
-              </section>
-              <section aria-label="Destination">
-                <h3 className="mb-2 text-sm font-semibold text-slate-900">Destination</h3>
-                <Details
-                  items={[
-                    ['Authority', <Mono key="a">{m.destination.authority + here(m.destination.authority)}</Mono>],
-                    ['Device', <Mono key="c">{m.destination.clientId}</Mono>],
-                    ['License', licenseLink(m.destination.authority, m.destination.licenseId)],
-                  ]}
-                />
-              </section>
+              {party('Source', m.source)}
+              {party('Destination', m.destination)}
             </div>
             <div className="mt-6 border-t border-slate-100 pt-4">
               <Details

@@ -5,7 +5,7 @@ import { CreateLinkForm } from '@/components/user-forms.tsx';
 import { actionsColumn, LoadedTable } from '@/components/data-table.tsx';
 import { DeviceTable } from '@/components/device-table.tsx';
 import { pageOf } from '@/components/pagination.tsx';
-import { Badge, Card, Details, EmptyState, Mono, PageHeader, TextLink, ProblemPage } from '@/components/ui.tsx';
+import { Badge, DetailsCard, EmptyState, Mono, PageHeader, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 import type { AuthorityPageProps } from '@/lib/page-props.ts';
@@ -47,18 +47,17 @@ export default async function UserPage({ params, searchParams }: AuthorityPagePr
         }
       />
       <div className="space-y-6">
-        <Card title="Account">
-          <Details
-            items={[
-              ['Status', <Badge key="s">{u.status}</Badge>],
-              ['User ID', <Mono key="i">{u.id}</Mono>],
-              ['Global ID', <Mono key="g">{u.globalId}</Mono>],
-              ['Active devices', u.activeDevices],
-              ['Created', formatDateTime(u.createdAt)],
-              ['Licenses', <TextLink key="l" href={`${base}/licenses?userId=${u.id}`}>Licenses of {u.username}</TextLink>],
-            ]}
-          />
-        </Card>
+        <DetailsCard
+          title="Account"
+          items={[
+            ['Status', <Badge key="s">{u.status}</Badge>],
+            ['User ID', <Mono key="i">{u.id}</Mono>],
+            ['Global ID', <Mono key="g">{u.globalId}</Mono>],
+            ['Active devices', u.activeDevices],
+            ['Created', formatDateTime(u.createdAt)],
+            ['Licenses', <TextLink key="l" href={`${base}/licenses?userId=${u.id}`}>Licenses of {u.username}</TextLink>],
+          ]}
+        />
         <section aria-labelledby="devices-heading">
           <h2 id="devices-heading" className="mb-3 text-lg font-semibold text-slate-900">
             Devices

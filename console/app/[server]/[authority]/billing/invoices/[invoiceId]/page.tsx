@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { ActionButton } from '@/components/action-button.tsx';
 import { DataTable } from '@/components/data-table.tsx';
-import { Badge, Card, Details, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
+import { Badge, DetailsCard, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
 
@@ -38,17 +38,16 @@ export default async function InvoicePage({ params }: { params: Promise<{ server
         }
       />
       <div className="space-y-6">
-        <Card title="Invoice">
-          <Details
-            items={[
-              ['Status', <Badge key="s">{i.status}</Badge>],
-              ['User', <TextLink key="u" href={`${base}/users/${i.userId}`}>{i.username}</TextLink>],
-              ['Month', i.period],
-              ['Total', formatMoney(i.total, i.currency)],
-              ['Issued', formatDateTime(i.issuedAt)],
-            ]}
-          />
-        </Card>
+        <DetailsCard
+          title="Invoice"
+          items={[
+            ['Status', <Badge key="s">{i.status}</Badge>],
+            ['User', <TextLink key="u" href={`${base}/users/${i.userId}`}>{i.username}</TextLink>],
+            ['Month', i.period],
+            ['Total', formatMoney(i.total, i.currency)],
+            ['Issued', formatDateTime(i.issuedAt)],
+          ]}
+        />
         <DataTable
           label="Invoice lines"
           rows={i.entries}
