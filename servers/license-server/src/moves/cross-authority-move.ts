@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { and, eq, sql } from 'drizzle-orm';
 import {
   clientCertificateClaimsSchema,
   copyCertificateClaimsSchema,
@@ -17,16 +16,28 @@ import {
   type MoveResponse,
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
-import { priceOverride, recordCharge, resolvePrice } from '../billing/charges.ts';
+import { findAuthority } from '../authorities/authority-queries.ts';
+import { priceOverride, resolvePrice } from '../billing/charges.ts';
+import { findContent } from '../contents/content-queries.ts';
 import type { AppContext } from '../context.ts';
 import { callPeer, PeerUnanswered } from '../federation/federation-client.ts';
 import { activePeer, findPeerByIssuer, trustedKeysOf, peerSigningKey, type PeerRow } from '../federation/peers.ts';
 import { openContentKey } from '../licenses/license-token.ts';
 import type { Tx } from '../storage/db.ts';
-import { authorities, clients, contents, licenses, moves, prices } from '../storage/schema.ts';
-import { appendMoveEvents, setLicenseState, type MoveRow } from './move-queries.ts';
+import {
+  appendMoveEvents,
+  claimDueReservedMoves,
+  findMove,
+  insertMove,
+  loadCrossAuthorityMoveRequest,
+  lockMove,
+  postponeReservedMove,
+  saveMoveRefusal,
+  setLicenseState,
+  type MoveRow,
+} from './move-queries.ts';
 import { crashPoint } from '../testing/crash-points.ts';
-import { reserveLicenseForMove, type MoveSource } from './request-move.ts';
+import { completeMove, reserveLicenseForMove, type MoveSource } from './request-move.ts';
 
 /*
  * A move whose destination device is registered at another authority (DESIGN §6, steps 1–5).
@@ -60,29 +71,7 @@ export function requestDigest(request: StoredCopyRequest | CopyCertificateReques
 export async function requestCrossAuthorityMove(ctx: AppContext, source: MoveSource, request: MoveRequest, destinationIssuer: string): Promise<{ move: MoveRow; refusal: TesseraProblem | null }> {
   const { authority } = source;
   const peer = await activePeer(ctx.db, authority, destinationIssuer);
-  const [row] = await ctx.db
-    .select({
-      license: { id: licenses.id, state: licenses.state, contentId: licenses.contentId, userId: licenses.userId, rights: licenses.rights },
-      content: {
-        id: contents.id,
-        title: contents.title,
-        mediaType: contents.mediaType,
-        size: contents.size,
-        sha256: contents.sha256,
-        packageSha256: contents.packageSha256,
-        licensePrice: contents.licensePrice,
-        movePrice: contents.movePrice,
-      },
-      clientCertificate: clients.certificate,
-      listedPrice: prices.amount,
-      currency: authorities.currency,
-    })
-    .from(licenses)
-    .innerJoin(contents, and(eq(contents.authorityId, licenses.authorityId), eq(contents.id, licenses.contentId)))
-    .innerJoin(clients, and(eq(clients.authorityId, licenses.authorityId), eq(clients.id, licenses.clientId)))
-    .innerJoin(authorities, eq(authorities.id, licenses.authorityId))
-    .leftJoin(prices, and(eq(prices.authorityId, licenses.authorityId), eq(prices.kind, 'move')))
-    .where(and(eq(licenses.authorityId, authority.id), eq(licenses.id, request.licenseId), eq(licenses.clientId, source.clientId)));
+  const row = await loadCrossAuthorityMoveRequest(ctx.db, authority.id, { licenseId: request.licenseId, sourceClientId: source.clientId });
   if (!row) throw new TesseraProblem('license_unknown', `device ${source.clientId} holds no license ${request.licenseId}`);
   if (row.license.state !== 'active') throw new TesseraProblem('license_not_active', `license ${row.license.id} is ${row.license.state}`);
   const price = resolvePrice('move', { override: priceOverride('move', row.content), listed: row.listedPrice, currency: row.currency });
@@ -101,31 +90,28 @@ export async function requestCrossAuthorityMove(ctx: AppContext, source: MoveSou
   const reserved = await ctx.db.transaction(async (tx) => {
     const license = await reserveLicenseForMove(tx, authority, { licenseId: request.licenseId, clientId: source.clientId });
     await setLicenseState(tx, authority.id, license.id, 'moving');
-    const [move] = await tx
-      .insert(moves)
-      .values({
-        authorityId: authority.id,
-        id: moveId,
-        role: 'source',
-        state: 'reserved',
-        contentId: license.contentId,
-        userId: license.userId,
-        srcIssuer: authority.issuer,
-        srcClientId: source.clientId,
-        srcLicenseId: license.id,
-        dstIssuer: peer.issuer,
-        dstClientId: request.destination.clientId,
-        request: stored as unknown as Record<string, unknown>,
-        requestDigest: requestDigest(stored),
-        chargedAmount: price.amount,
-        chargedCurrency: price.currency,
-        attempts: 1,
-        // This request makes the first attempt itself; the recovery loop takes over if it dies.
-        nextAttemptAt: new Date(Date.now() + attemptLeaseMs(ctx)),
-      })
-      .returning();
+    const move = await insertMove(tx, {
+      authorityId: authority.id,
+      id: moveId,
+      role: 'source',
+      state: 'reserved',
+      contentId: license.contentId,
+      userId: license.userId,
+      srcIssuer: authority.issuer,
+      srcClientId: source.clientId,
+      srcLicenseId: license.id,
+      dstIssuer: peer.issuer,
+      dstClientId: request.destination.clientId,
+      request: stored as unknown as Record<string, unknown>,
+      requestDigest: requestDigest(stored),
+      chargedAmount: price.amount,
+      chargedCurrency: price.currency,
+      attempts: 1,
+      // This request makes the first attempt itself; the recovery loop takes over if it dies.
+      nextAttemptAt: new Date(Date.now() + attemptLeaseMs(ctx)),
+    });
     await appendMoveEvents(tx, authority.id, moveId, [{ state: 'reserved', note: `source license reserved; asking ${peer.issuer}` }]);
-    return move!;
+    return move;
   });
   crashPoint('source.after-reserve');
   return attemptCrossAuthorityMove(ctx, authority, reserved, peer);
@@ -171,13 +157,13 @@ export async function attemptCrossAuthorityMove(ctx: AppContext, authority: Auth
     // A certificate that does not check out is not a definite answer: keep asking.
     return { move: await postpone(ctx, authority, move, `certificate_invalid: ${(error as Error).message}`), refusal: null };
   }
-  return { move: await completeCrossAuthorityMove(ctx, authority, move.id, answer.body, peer), refusal: null };
+  return { move: await completeAnsweredMove(ctx, authority, move.id, answer.body, peer), refusal: null };
 }
 
 async function sourceContentKey(ctx: AppContext, authority: AuthorityRef, contentId: string): Promise<Buffer> {
-  const [row] = await ctx.db.select({ sealed: contents.contentKeySealed }).from(contents).where(and(eq(contents.authorityId, authority.id), eq(contents.id, contentId)));
-  if (!row) throw new Error(`content ${contentId} of a reserved move is gone`);
-  return openContentKey(ctx, authority.id, contentId, row.sealed);
+  const content = await findContent(ctx.db, authority.id, contentId);
+  if (!content) throw new Error(`content ${contentId} of a reserved move is gone`);
+  return openContentKey(ctx, authority.id, contentId, content.contentKeySealed);
 }
 
 /** The certificate must be the destination's, for this move, this source and this destination. */
@@ -201,59 +187,59 @@ async function checkReturnedCertificate(answer: CopyCertificateResponse, move: M
   if (!ok) throw new Error('the certificate does not describe this move');
 }
 
-/** Locks a move of this authority; settlement acts only on what it finds under the lock. */
-async function lockMove(tx: Tx, authorityId: string, moveId: string): Promise<MoveRow | null> {
-  const [row] = await tx.select().from(moves).where(and(eq(moves.authorityId, authorityId), eq(moves.id, moveId))).for('update');
-  return row ?? null;
-}
-
-/** Step 4: the source license is moved, the certificate kept, the user billed, the peer's fee booked. */
-async function completeCrossAuthorityMove(ctx: AppContext, authority: AuthorityRef, moveId: string, answer: CopyCertificateResponse, peer: PeerRow): Promise<MoveRow> {
+/**
+ * Settles a reserved move under its lock, in one transaction. A move settled meanwhile (by
+ * another instance, or the recovery loop racing a device's request) is returned as it is.
+ */
+async function settleReservedMove(ctx: AppContext, authority: AuthorityRef, moveId: string, settle: (tx: Tx, move: MoveRow) => Promise<MoveRow>): Promise<MoveRow> {
   return ctx.db.transaction(async (tx) => {
     const move = await lockMove(tx, authority.id, moveId);
     if (!move) throw new Error(`move ${moveId} vanished`);
     if (move.state !== 'reserved') return move;
-    await setLicenseState(tx, authority.id, move.srcLicenseId, 'moved');
-    const [done] = await tx
-      .update(moves)
-      .set({ state: 'completed', certificate: answer.certificate, dstLicenseId: answer.destinationLicenseId, signedBy: peer.issuer, lastError: null, nextAttemptAt: null, updatedAt: sql`now()` })
-      .where(and(eq(moves.authorityId, authority.id), eq(moves.id, moveId)))
-      .returning();
-    await appendMoveEvents(tx, authority.id, moveId, [{ state: 'completed', note: `copy certificate signed by ${peer.issuer}` }]);
-    const charge: Money = { amount: move.chargedAmount ?? 0, currency: move.chargedCurrency ?? 'EUR' };
-    await recordCharge(tx, { authorityId: authority.id, kind: 'move', userId: move.userId, contentId: move.contentId, licenseId: move.srcLicenseId, moveId, price: charge });
-    if (answer.fee && answer.fee.amount > 0) {
-      await recordCharge(tx, { authorityId: authority.id, kind: 'peer_fee', userId: null, counterparty: peer.issuer, contentId: move.contentId, moveId, price: answer.fee });
-    }
-    return done!;
+    return settle(tx, move);
   });
+}
+
+/** Step 4: the destination's certificate completes the move, and the fee it asked is booked as owed to it. */
+async function completeAnsweredMove(ctx: AppContext, authority: AuthorityRef, moveId: string, answer: CopyCertificateResponse, peer: PeerRow): Promise<MoveRow> {
+  return settleReservedMove(ctx, authority, moveId, (tx, move) =>
+    completeMove(tx, {
+      authority,
+      move: {
+        id: move.id,
+        role: move.role,
+        contentId: move.contentId,
+        userId: move.userId,
+        srcIssuer: move.srcIssuer,
+        srcClientId: move.srcClientId,
+        srcLicenseId: move.srcLicenseId,
+        dstIssuer: move.dstIssuer,
+        dstClientId: move.dstClientId,
+        dstLicenseId: answer.destinationLicenseId,
+        certificate: answer.certificate,
+        signedBy: peer.issuer,
+      },
+      price: { amount: move.chargedAmount ?? 0, currency: move.chargedCurrency ?? 'EUR' },
+      events: [{ state: 'completed', note: `copy certificate signed by ${peer.issuer}` }],
+      peerFee: answer.fee ? { issuer: peer.issuer, price: answer.fee } : null,
+    }),
+  );
 }
 
 /** Step 5, definite refusal: the license is the source's again and the move is over. */
 async function abortMove(ctx: AppContext, authority: AuthorityRef, moveId: string, refusal: TesseraProblem): Promise<MoveRow> {
-  return ctx.db.transaction(async (tx) => {
-    const move = await lockMove(tx, authority.id, moveId);
-    if (!move) throw new Error(`move ${moveId} vanished`);
-    if (move.state !== 'reserved') return move;
+  return settleReservedMove(ctx, authority, moveId, async (tx, move) => {
     await setLicenseState(tx, authority.id, move.srcLicenseId, 'active');
-    const [done] = await tx
-      .update(moves)
-      .set({ state: 'aborted', refusalCode: refusal.code, refusalDetail: refusal.detail ?? refusal.message, nextAttemptAt: null, updatedAt: sql`now()` })
-      .where(and(eq(moves.authorityId, authority.id), eq(moves.id, moveId)))
-      .returning();
+    const aborted = await saveMoveRefusal(tx, authority.id, moveId, { code: refusal.code, detail: refusal.detail ?? refusal.message });
     await appendMoveEvents(tx, authority.id, moveId, [{ state: 'aborted', note: `refused by ${move.dstIssuer}: ${refusal.code}` }]);
-    return done!;
+    return aborted;
   });
 }
 
 /** No definite answer: the move stays reserved and is tried again later. */
 async function postpone(ctx: AppContext, authority: AuthorityRef, move: MoveRow, why: string): Promise<MoveRow> {
   ctx.logger.warn({ moveId: move.id, authority: authority.slug, why }, 'cross-authority move unanswered; it stays reserved and will be retried');
-  const [row] = await ctx.db
-    .update(moves)
-    .set({ lastError: why.slice(0, 500), nextAttemptAt: new Date(Date.now() + retryDelayMs(move.attempts)), updatedAt: sql`now()` })
-    .where(and(eq(moves.authorityId, authority.id), eq(moves.id, move.id), eq(moves.state, 'reserved')))
-    .returning();
+  const row = await postponeReservedMove(ctx.db, authority.id, move.id, { lastError: why.slice(0, 500), nextAttemptAt: new Date(Date.now() + retryDelayMs(move.attempts)) });
   return row ?? move;
 }
 
@@ -277,25 +263,14 @@ export function toMoveResponse(move: MoveRow): MoveResponse {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Claims due reserved moves of every authority on this server and tries each once. The claim
- * is one UPDATE … SKIP LOCKED that pushes `next_attempt_at` a lease ahead, so several instances
- * never work on the same move at once and a crashed instance's claim simply expires.
+ * Claims due reserved moves of every authority on this server and tries each once; the claim
+ * leases them to this instance (see `claimDueReservedMoves`).
  */
 export async function recoverReservedMoves(ctx: AppContext, batch = 10): Promise<number> {
-  const claimed = (await ctx.db.execute(sql`
-    update moves m set next_attempt_at = now() + ${`${attemptLeaseMs(ctx)} milliseconds`}::interval, attempts = m.attempts + 1
-    from (
-      select authority_id, id from moves
-      where state = 'reserved' and role = 'source' and next_attempt_at <= now()
-      order by next_attempt_at
-      limit ${batch}
-      for update skip locked
-    ) due
-    where m.authority_id = due.authority_id and m.id = due.id
-    returning m.authority_id, m.id`)) as unknown as { rows: { authority_id: string; id: string }[] };
-  for (const { authority_id: authorityId, id } of claimed.rows) {
-    const [move] = await ctx.db.select().from(moves).where(and(eq(moves.authorityId, authorityId), eq(moves.id, id)));
-    const [auth] = await ctx.db.select({ slug: authorities.slug }).from(authorities).where(eq(authorities.id, authorityId));
+  const claimed = await claimDueReservedMoves(ctx.db, { leaseMs: attemptLeaseMs(ctx), batch });
+  for (const { authorityId, id } of claimed) {
+    const move = await findMove(ctx.db, authorityId, id);
+    const auth = await findAuthority(ctx.db, authorityId);
     if (!move || !auth) continue;
     const authority = await ctx.authorities.bySlug(auth.slug);
     try {
@@ -304,5 +279,5 @@ export async function recoverReservedMoves(ctx: AppContext, batch = 10): Promise
       ctx.logger.error({ err, moveId: id }, 'move recovery attempt failed');
     }
   }
-  return claimed.rows.length;
+  return claimed.length;
 }

@@ -1,11 +1,9 @@
 import { routes, TesseraProblem } from '@tessera/protocol';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
-import { findAdminMove, listAdminMoves } from './move-queries.ts';
+import { findAdminMove, findDeviceMove, listAdminMoves } from './move-queries.ts';
 import { acknowledgeMove, requestMove } from './request-move.ts';
 import { requestCrossAuthorityMove, toMoveResponse } from './cross-authority-move.ts';
-import { moves } from '../storage/schema.ts';
-import { and, eq, or } from 'drizzle-orm';
 
 export const registerMoveRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.requestMove, async ({ authority, device, body }) => {
@@ -19,10 +17,7 @@ export const registerMoveRoutes: RouteModule = (router, ctx, guards) => {
   });
 
   bindRoute(router, ctx, guards, routes.getDeviceMove, async ({ authority, device, params }) => {
-    const [move] = await ctx.db
-      .select()
-      .from(moves)
-      .where(and(eq(moves.authorityId, authority.id), eq(moves.id, params.moveId), or(and(eq(moves.srcIssuer, authority.issuer), eq(moves.srcClientId, device.clientId)), and(eq(moves.dstIssuer, authority.issuer), eq(moves.dstClientId, device.clientId)))));
+    const move = await findDeviceMove(ctx.db, authority.id, { moveId: params.moveId, issuer: authority.issuer, clientId: device.clientId });
     if (!move) throw new TesseraProblem('move_unknown', `no move ${params.moveId} of device ${device.clientId}`);
     return ok(toMoveResponse(move));
   });

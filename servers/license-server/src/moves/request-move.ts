@@ -5,8 +5,8 @@ import type { AppContext } from '../context.ts';
 import type { LicenseRow } from '../licenses/license-queries.ts';
 import { openContentKey } from '../licenses/license-token.ts';
 import type { Tx } from '../storage/db.ts';
-import { issueCopyCertificate, signCopyCertificate, type SignedCopyCertificate } from './copy-certificate.ts';
-import { appendMoveEvents, loadMoveRequest, lockClientLicense, lockMoveForDestination, saveMove, setLicenseState, setMoveState, type MoveRow } from './move-queries.ts';
+import { issueCopyCertificate, signCopyCertificate } from './copy-certificate.ts';
+import { appendMoveEvents, loadMoveRequest, lockClientLicense, lockMoveForDestination, saveMove, setLicenseState, setMoveState, type MoveRecord, type MoveRow } from './move-queries.ts';
 
 /** The device asking to move one of its licenses away, as its device proof identified it. */
 export interface MoveSource {
@@ -58,12 +58,24 @@ export async function requestMove(ctx: AppContext, source: MoveSource, request: 
   const move = await ctx.db.transaction(async (tx) => {
     const license = await reserveLicenseForMove(tx, authority, { licenseId: request.licenseId, clientId: source.clientId });
     await issueCopyCertificate(tx, signed);
+    const { source: from, destination: to, signer } = signed.input;
     return completeMove(tx, {
       authority,
-      license,
-      signed,
+      move: {
+        id: moveId,
+        role: 'both',
+        contentId: license.contentId,
+        userId: license.userId,
+        srcIssuer: from.issuer,
+        srcClientId: from.clientId,
+        srcLicenseId: license.id,
+        dstIssuer: signer.issuer,
+        dstClientId: to.clientId,
+        dstLicenseId: signed.destinationLicense.id,
+        certificate: signed.certificate,
+        signedBy: signer.issuer,
+      },
       price,
-      role: 'both',
       events: [
         { state: 'reserved', note: 'source license locked for the move' },
         { state: 'completed', note: 'copy certificate issued' },
@@ -100,38 +112,33 @@ export async function reserveLicenseForMove(tx: Tx, authority: AuthorityRef, par
 
 export interface CompleteMoveInput {
   authority: AuthorityRef;
-  /** The source license, locked by `reserveLicenseForMove`. */
-  license: LicenseRow;
-  signed: SignedCopyCertificate;
+  /**
+   * The move as it stands once complete. Its source license is locked by the caller: by
+   * `reserveLicenseForMove` in the same transaction, or — cross-authority — held `moving`
+   * since the reservation, with the reserved move locked.
+   */
+  move: Omit<MoveRecord, 'authorityId' | 'state'>;
   /** What the user is billed for the move (claim 8: not the license price). */
   price: Money;
-  role: 'source' | 'both';
   events: { state: MoveState; note: string | null }[];
+  /** Cross-authority: the fee the destination authority charged for signing, owed to it. */
+  peerFee?: { issuer: string; price: Money } | null;
 }
 
-/** Retires the source license, records the copy certificate issue (claim 5) and bills it (claim 7). */
+/**
+ * Completes a move, same-authority or cross-authority: retires the source license, keeps the
+ * copy certificate (claim 5), bills the user (claim 7) and books what a peer is owed.
+ */
 export async function completeMove(tx: Tx, input: CompleteMoveInput): Promise<MoveRow> {
-  const { authority, license, signed } = input;
-  const { destination, source } = signed.input;
-  await setLicenseState(tx, authority.id, license.id, 'moved');
-  const move = await saveMove(tx, {
-    authorityId: authority.id,
-    id: signed.input.moveId,
-    role: input.role,
-    state: 'completed',
-    contentId: license.contentId,
-    userId: license.userId,
-    srcIssuer: source.issuer,
-    srcClientId: source.clientId,
-    srcLicenseId: license.id,
-    dstIssuer: signed.input.signer.issuer,
-    dstClientId: destination.clientId,
-    dstLicenseId: signed.destinationLicense.id,
-    certificate: signed.certificate,
-    signedBy: signed.input.signer.issuer,
-  });
+  const { authority, move: completed } = input;
+  await setLicenseState(tx, authority.id, completed.srcLicenseId, 'moved');
+  const move = await saveMove(tx, { ...completed, authorityId: authority.id, state: 'completed' });
   await appendMoveEvents(tx, authority.id, move.id, input.events);
-  await recordCharge(tx, { authorityId: authority.id, kind: 'move', userId: license.userId, contentId: license.contentId, licenseId: license.id, moveId: move.id, price: input.price });
+  const charged = { authorityId: authority.id, contentId: move.contentId, moveId: move.id };
+  await recordCharge(tx, { ...charged, kind: 'move', userId: move.userId, licenseId: move.srcLicenseId, price: input.price });
+  if (input.peerFee && input.peerFee.price.amount > 0) {
+    await recordCharge(tx, { ...charged, kind: 'peer_fee', userId: null, counterparty: input.peerFee.issuer, price: input.peerFee.price });
+  }
   return move;
 }
 

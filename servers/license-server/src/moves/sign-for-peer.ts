@@ -1,4 +1,3 @@
-import { and, eq } from 'drizzle-orm';
 import {
   clientCertificateClaimsSchema,
   parseUserGlobalId,
@@ -12,14 +11,15 @@ import {
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import { effectivePrice, recordCharge } from '../billing/charges.ts';
+import { findContent, insertContent } from '../contents/content-queries.ts';
 import { contentKeyContext } from '../contents/upload-content.ts';
 import type { AppContext } from '../context.ts';
 import { peerSigningKey, type PeerRow } from '../federation/peers.ts';
+import type { Tx } from '../storage/db.ts';
 import { isUniqueViolation } from '../storage/db-errors.ts';
-import { accountLinks, clients, contents, ledgerEntries, moves } from '../storage/schema.ts';
 import { issueCopyCertificate, signCopyCertificate } from './copy-certificate.ts';
 import { requestDigest } from './cross-authority-move.ts';
-import { appendMoveEvents } from './move-queries.ts';
+import { appendMoveEvents, findLinkedDestination, findMove, findMoveCharge, insertMove } from './move-queries.ts';
 import { crashPoint } from '../testing/crash-points.ts';
 
 /**
@@ -49,14 +49,7 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
   });
 
   // The destination device, and the link that makes its user the same person (DESIGN §7).
-  const [destination] = await ctx.db
-    .select({ id: clients.id, userId: clients.userId, status: clients.status, publicJwk: clients.publicJwk, linked: accountLinks.id })
-    .from(clients)
-    .leftJoin(
-      accountLinks,
-      and(eq(accountLinks.authorityId, clients.authorityId), eq(accountLinks.userId, clients.userId), eq(accountLinks.peerIssuer, peer.issuer), eq(accountLinks.peerUserId, user.userId)),
-    )
-    .where(and(eq(clients.authorityId, authority.id), eq(clients.id, request.destination.clientId)));
+  const destination = await findLinkedDestination(ctx.db, authority.id, { clientId: request.destination.clientId, peerIssuer: peer.issuer, peerUserId: user.userId });
   if (!destination) throw new TesseraProblem('move_destination_unknown', `no device ${request.destination.clientId} at ${authority.issuer}`);
   if (!destination.linked) throw new TesseraProblem('account_not_linked', `the owner of device ${destination.id} has not linked their account to ${request.user}`);
   if (destination.status !== 'active') throw new TesseraProblem('move_destination_revoked', `device ${destination.id} has been revoked`);
@@ -82,7 +75,7 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
     fee = await ctx.db.transaction(async (tx) => {
       // The move row goes in first: a concurrent request for the same move ID waits on its key
       // and then fails, instead of racing this one to the destination's license.
-      await tx.insert(moves).values({
+      await insertMove(tx, {
         authorityId: authority.id,
         id: request.moveId,
         role: 'destination',
@@ -135,16 +128,13 @@ function jweKid(jwe: string): unknown {
 
 /** The answer already given for this move ID, or null when there is none yet. */
 async function answered(ctx: AppContext, authority: AuthorityRef, moveId: string, digest: string): Promise<CopyCertificateResponse | null> {
-  const [move] = await ctx.db.select().from(moves).where(and(eq(moves.authorityId, authority.id), eq(moves.id, moveId)));
+  const move = await findMove(ctx.db, authority.id, moveId);
   if (!move) return null;
   if (move.role !== 'destination' || move.requestDigest !== digest) {
     throw new TesseraProblem('idempotency_key_reused', `move ID ${moveId} was already used at ${authority.issuer} for another request`);
   }
-  const [fee] = await ctx.db
-    .select({ amount: ledgerEntries.amount, currency: ledgerEntries.currency })
-    .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.authorityId, authority.id), eq(ledgerEntries.moveId, moveId), eq(ledgerEntries.kind, 'federation_fee')));
-  return { moveId, certificate: move.certificate!, destinationLicenseId: move.dstLicenseId!, fee: fee ?? null };
+  const fee = await findMoveCharge(ctx.db, authority.id, { moveId, kind: 'federation_fee' });
+  return { moveId, certificate: move.certificate!, destinationLicenseId: move.dstLicenseId!, fee };
 }
 
 /**
@@ -153,16 +143,16 @@ async function answered(ctx: AppContext, authority: AuthorityRef, moveId: string
  * stores no package — the device brings its own in the bundle — so the entry is never offered
  * in the catalogue. A different content under the same ID is a conflict, never an overwrite.
  */
-async function recordForeignContent(tx: Parameters<Parameters<AppContext['db']['transaction']>[0]>[0], authority: AuthorityRef, peer: PeerRow, request: CopyCertificateRequest, contentKey: Uint8Array, ctx: AppContext): Promise<void> {
+async function recordForeignContent(tx: Tx, authority: AuthorityRef, peer: PeerRow, request: CopyCertificateRequest, contentKey: Uint8Array, ctx: AppContext): Promise<void> {
   const { content } = request;
-  const [existing] = await tx.select({ sha256: contents.sha256, packageSha256: contents.packageSha256 }).from(contents).where(and(eq(contents.authorityId, authority.id), eq(contents.id, content.id)));
+  const existing = await findContent(tx, authority.id, content.id);
   if (existing) {
     if (existing.sha256 !== content.sha256 || existing.packageSha256 !== content.packageSha256) {
       throw new TesseraProblem('content_conflict', `${authority.issuer} has another content under the ID ${content.id}`);
     }
     return;
   }
-  await tx.insert(contents).values({
+  await insertContent(tx, {
     authorityId: authority.id,
     id: content.id,
     title: content.title,
