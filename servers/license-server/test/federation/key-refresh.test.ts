@@ -21,7 +21,7 @@ import {
 import type supertest from 'supertest';
 import { verifyEnvelope } from '../../src/federation/envelope.ts';
 import { federationNonces } from '../../src/storage/schema.ts';
-import { startHarness, testEngine, type Harness } from '../support/harness.ts';
+import { startHarness, TestDevice, testEngine, type Harness } from '../support/harness.ts';
 
 /*
  * SPEC §2.4 and §10.3: a server that meets a token whose kid it does not hold refetches the
@@ -190,6 +190,28 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
     assert.equal((await post((await peer.envelope(next, borealis.issuer)).token)).status, 200);
     assert.equal(peer.fetches, 3, 'the rotation was noticed and followed with one refetch');
     assert.deepEqual(await trustedKids(peer), [old.kid, next.kid, fresh.kid].sort(), 'the freshly announced key is trusted before it ever signs');
+  });
+
+  test('a link assertion signed with a key not held yet is accepted after one refetch, as an envelope is', async () => {
+    const peer = await fakePeer('sirius');
+    const next = await generateEcKeyPair('sig');
+    peer.announced.push(next);
+    const alice = await h.user(borealis.id, 'alice', 'wonderland');
+    const device = await TestDevice.create(h, borealis.slug);
+    assert.equal((await device.register(alice.username, alice.password, 'tablet')).status, 201);
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = { iss: peer.issuer, aud: borealis.issuer, sub: `user_alice@${peer.issuer}`, iat, exp: iat + 300, jti: `l${Math.random().toString(36).slice(2)}${Date.now().toString(36)}` };
+    const assertion = await signJws(claims, { typ: TOKEN_TYPES.linkAssertion, key: next.privateJwk, kid: next.kid });
+    const presented = await device.call('POST', '/account-links', { assertion });
+    assert.equal(presented.status, 201, JSON.stringify(presented.body));
+    assert.equal(presented.body.peerUser, claims.sub);
+    assert.equal(peer.fetches, 2, 'one refetch');
+    const stranger = await generateEcKeyPair('sig');
+    const forged = await signJws({ ...claims, jti: `${claims.jti}x` }, { typ: TOKEN_TYPES.linkAssertion, key: stranger.privateJwk, kid: stranger.kid });
+    const refused = await device.call('POST', '/account-links', { assertion: forged });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'link_assertion_invalid');
+    assert.equal(peer.fetches, 2, 'inside the window, no second refetch');
   });
 
   test('envelope verification is pure over the key set it is given', async () => {
