@@ -12,6 +12,7 @@ export const problemCatalogue = {
   not_found: { status: 404, title: 'No such resource' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this resource' },
   range_not_satisfiable: { status: 416, title: 'The requested range cannot be served' },
+  request_timeout: { status: 408, title: 'The request was not received in time' },
 
   // Device authentication (device proofs)
   proof_missing: { status: 401, title: 'The request carries no device proof' },

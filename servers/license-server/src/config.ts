@@ -105,6 +105,31 @@ export const serverSettings = {
     schema: z.number().int().min(50).default(2_000),
     description: 'how often the recovery loop looks for cross-authority moves waiting for an answer, ms',
   },
+  headersTimeoutMs: {
+    env: 'TESSERA_HEADERS_TIMEOUT_MS',
+    schema: z.number().int().min(1_000).default(20_000),
+    description: "how long a client may take to send a request's headers before its connection is closed, ms",
+  },
+  requestTimeoutMs: {
+    env: 'TESSERA_REQUEST_TIMEOUT_MS',
+    schema: z.number().int().min(1_000).default(30_000),
+    description: 'how long a client may take to send a whole request, body included, before it gets 408 and its connection is closed, ms (uploads: see the next)',
+  },
+  uploadIdleTimeoutMs: {
+    env: 'TESSERA_UPLOAD_IDLE_TIMEOUT_MS',
+    schema: z.number().int().min(1_000).default(30_000),
+    description: 'an upload (which may take hours on a slow link) is cut when no byte of it arrives for this long, ms',
+  },
+  keepAliveTimeoutMs: {
+    env: 'TESSERA_KEEP_ALIVE_TIMEOUT_MS',
+    schema: z.number().int().min(0).default(5_000),
+    description: 'how long an idle keep-alive connection stays open, ms',
+  },
+  maxConnections: {
+    env: 'TESSERA_MAX_CONNECTIONS',
+    schema: z.number().int().min(1).default(1_024),
+    description: 'connections open at once; further ones are closed as they arrive (put a proxy in front for more)',
+  },
   allowedOrigins: {
     env: 'TESSERA_ALLOWED_ORIGINS',
     schema: z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, 'each must be an origin: scheme, host and port, no path')).default([]),

@@ -79,9 +79,14 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
     app,
     listen: () =>
       new Promise((resolve, reject) => {
-        http = createHttpServer(app);
-        // Multi-GiB uploads on slow links outlast Node's 5-minute default; idle sockets still time out.
-        http.requestTimeout = 6 * 3600 * 1000;
+        // Expired header and keep-alive deadlines are looked for every second (Node's default: 30 s).
+        http = createHttpServer({ connectionsCheckingInterval: 1_000 }, app);
+        // Bodies are timed per request by the app (http/request-deadlines.ts), because an upload may
+        // rightly take hours and Node's requestTimeout cannot tell it from a JSON request.
+        http.requestTimeout = 0;
+        http.headersTimeout = config.headersTimeoutMs;
+        http.keepAliveTimeout = config.keepAliveTimeoutMs;
+        http.maxConnections = config.maxConnections;
         http.once('error', reject);
         http.listen(config.port, config.host, () => {
           const { port } = http!.address() as AddressInfo;

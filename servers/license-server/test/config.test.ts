@@ -26,6 +26,11 @@ const samples: { [K in keyof typeof serverSettings]: [text: string, value: Serve
   backgroundJobs: ['0', false],
   peerTimeoutMs: ['2500', 2500],
   moveRecoveryIntervalMs: ['250', 250],
+  headersTimeoutMs: ['10000', 10000],
+  requestTimeoutMs: ['15000', 15000],
+  uploadIdleTimeoutMs: ['60000', 60000],
+  keepAliveTimeoutMs: ['2000', 2000],
+  maxConnections: ['256', 256],
   allowedOrigins: ['https://console.example, http://127.0.0.1:3000', ['https://console.example', 'http://127.0.0.1:3000']],
 };
 

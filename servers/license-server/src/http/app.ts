@@ -8,6 +8,7 @@ import type { AppContext } from '../context.ts';
 import { DeviceProofStrategy } from '../registration/device-proof-strategy.ts';
 import { crossSiteGuard } from './cross-site.ts';
 import { notFoundHandler, problemHandler } from './errors.ts';
+import { requestDeadlines } from './request-deadlines.ts';
 import type { RouteGuards } from './route.ts';
 import { routeModules } from './route-modules.ts';
 
@@ -33,6 +34,7 @@ export function createApp(ctx: AppContext): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  app.use(requestDeadlines(ctx.config));
   app.use(crossSiteGuard(ctx.config.publicUrl, ctx.config.allowedOrigins));
   app.use(
     express.json({
