@@ -7,6 +7,8 @@ import { canonicalIssuer, IssuerError, TesseraProblem, type AdminRole } from '@t
 import { addAdministrator, createAdministratorAccount } from './admin/manage-admins.ts';
 import { CLI_ACTOR } from './audit/actor.ts';
 import { createAuthority } from './authorities/create-authority.ts';
+import { priceList, setPrices } from './billing/manage-prices.ts';
+import type { PriceList } from './billing/price-queries.ts';
 import { ConfigError, configFromEnv, type ServerConfigInput } from './config.ts';
 import { toProblem } from './http/errors.ts';
 import { KEY_CACHE_MS } from './keys/authority-keyring.ts';
@@ -140,6 +142,48 @@ authority
       console.log('a peer\'s operator pins it when adding this authority: compare it with them out of band.');
     }),
   );
+
+/** A price option: whole minor units, or `none` to remove the price (the API's null). */
+const priceOption = (value: string | undefined): number | null | undefined => (value?.trim().toLowerCase() === 'none' ? null : wholeNumber(value));
+const amountText = (amount: number | null) => (amount === null ? 'none' : String(amount));
+function printPriceList(list: PriceList): void {
+  console.log(`currency        ${list.currency}`);
+  console.log(`license         ${amountText(list.license)}`);
+  console.log(`move            ${amountText(list.move)}`);
+  console.log(`federation fee  ${amountText(list.federationFee)}`);
+  for (const o of list.overrides) console.log(`override        ${o.contentId}\tlicense ${amountText(o.license)}\tmove ${amountText(o.move)}\t${o.title}`);
+}
+
+const prices = program
+  .command('prices')
+  .alias('price')
+  .description("manage an authority's price list, in minor units of its currency (299 is 2.99 EUR); a supply without a price is refused");
+prices
+  .command('show')
+  .description('the price list, and the contents that override it')
+  .requiredOption('--authority <slug>')
+  .action((o) =>
+    withServer(async ({ ctx }) => {
+      printPriceList(await priceList(ctx, await ctx.authorities.bySlug(o.authority)));
+    }),
+  );
+prices
+  .command('set')
+  .description('change prices: a number of minor units sets one, `none` removes it; what is not given stays')
+  .requiredOption('--authority <slug>')
+  .option('--currency <code>', 'ISO 4217 currency of the authority')
+  .option('--license-price <minor units|none>')
+  .option('--move-price <minor units|none>')
+  .option('--federation-fee <minor units|none>', 'what a peer owes for a copy certificate signed on its behalf')
+  .action((o) => {
+    const changes = { currency: o.currency, license: priceOption(o.licensePrice), move: priceOption(o.movePrice), federationFee: priceOption(o.federationFee) };
+    if (Object.values(changes).every((v) => v === undefined)) {
+      throw new UsageError('nothing to change: give --currency, --license-price, --move-price or --federation-fee');
+    }
+    return withServer(async ({ ctx }) => {
+      printPriceList(await setPrices(ctx, await ctx.authorities.bySlug(o.authority), CLI_ACTOR, changes));
+    });
+  });
 
 const keyLine = (k: AuthorityKeyRow) =>
   [

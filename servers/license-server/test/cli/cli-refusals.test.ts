@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createAdminRequestSchema, createAuthorityRequestSchema, createUserRequestSchema } from '@tessera/protocol';
+import { createAdminRequestSchema, createAuthorityRequestSchema, createUserRequestSchema, keyParamsSchema, updatePricesRequestSchema } from '@tessera/protocol';
 import type { z } from 'zod';
 import { serverCommand } from '../../../../test/support/server-process.ts';
 import { toProblem } from '../../src/http/errors.ts';
@@ -79,6 +79,28 @@ describe(`tessera-server refusals (${testEngine()})`, () => {
     assertOneLineRefusal(await run('user', 'create', '--authority', 'aurora', '--username', 'alice', '--password', 'short'), 2, apiRefusal(createUserRequestSchema, { username: 'alice', password: 'short' }));
     assert.equal((await run('user', 'create', '--authority', 'aurora', '--username', 'alice', '--password', 'alice password')).code, 0);
     assertOneLineRefusal(await run('user', 'create', '--authority', 'aurora', '--username', 'ALICE', '--password', 'alice password'), 1, /\(user_exists\)$/);
+  });
+
+  test('a price the API refuses is refused with the same invalid_request message, exit 2, and the price list stays', async () => {
+    const before = await run('prices', 'show', '--authority', 'aurora');
+    assert.equal(before.code, 0, before.stderr);
+    assert.match(before.stdout, /^license\s+299$/m, 'the price set at creation');
+    assertOneLineRefusal(await run('prices', 'set', '--authority', 'aurora', '--license-price', '-5'), 2, apiRefusal(updatePricesRequestSchema, { license: -5 }));
+    assertOneLineRefusal(await run('prices', 'set', '--authority', 'aurora', '--move-price', '2.5'), 2, apiRefusal(updatePricesRequestSchema, { move: 2.5 }));
+    assertOneLineRefusal(await run('prices', 'set', '--authority', 'aurora', '--currency', 'euro', '--license-price', '1'), 2, apiRefusal(updatePricesRequestSchema, { currency: 'euro', license: 1 }));
+    const after = await run('prices', 'show', '--authority', 'aurora');
+    assert.equal(after.stdout, before.stdout, 'no refused change was applied, not even its valid part');
+  });
+
+  test('prices set with nothing to change is bad usage, exit 2; prices of an unknown authority are refused as authority_unknown, exit 1', async () => {
+    assertOneLineRefusal(await run('prices', 'set', '--authority', 'aurora'), 2, /^error: nothing to change: give --currency/);
+    assertOneLineRefusal(await run('prices', 'set', '--authority', 'nowhere', '--move-price', '99'), 1, 'error: no authority "nowhere" on this server (authority_unknown)');
+  });
+
+  test('a kid the API refuses is refused with the same invalid_request message, exit 2; an unknown kid as key_unknown, exit 1', async () => {
+    assertOneLineRefusal(await run('keys', 'retire', '--authority', 'aurora', '--kid', 'not-a-thumbprint'), 2, apiRefusal(keyParamsSchema, { authority: 'aurora', kid: 'not-a-thumbprint' }));
+    assertOneLineRefusal(await run('keys', 'revoke', '--authority', 'aurora', '--kid', 'not-a-thumbprint'), 2, apiRefusal(keyParamsSchema, { authority: 'aurora', kid: 'not-a-thumbprint' }));
+    assertOneLineRefusal(await run('keys', 'retire', '--authority', 'aurora', '--kid', 'A'.repeat(43)), 1, /^error: .* has no key A{43} \(key_unknown\)$/);
   });
 
   test('a missing option is bad usage, exit 2, with the option named', async () => {
