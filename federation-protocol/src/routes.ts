@@ -47,15 +47,15 @@ const r = <const S extends RouteSpec>(spec: S): S => spec;
 
 /**
  * Problems every route of a kind may answer besides its own list, because one middleware
- * answers them for all: a request that does not parse; a body of another media type on a route
- * that changes state; an admin change sent by a browser from another site.
+ * answers them for all: a request that does not parse; a body of another media type, or one too
+ * slow to arrive, on a route that changes state; an admin change sent by a browser from another site.
  */
 export function impliedProblems(spec: RouteSpec): ProblemCode[] {
   const changes = spec.method !== 'get';
   return [
     'invalid_request',
     'malformed_request',
-    ...(changes ? (['unsupported_media_type'] as const) : []),
+    ...(changes ? (['unsupported_media_type', 'request_timeout'] as const) : []),
     ...(changes && spec.auth === 'admin' ? (['cross_site_request'] as const) : []),
   ];
 }
