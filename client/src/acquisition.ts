@@ -40,15 +40,16 @@ export interface AcquireResult {
   license: LicenseResult;
 }
 
-const CATALOG_PAGE_LIMIT = 200;
+/** The most entries a catalogue page may hold (the protocol's maximum), and the default a device asks for. */
+export const CATALOG_PAGE_LIMIT = 200;
 const MAX_CATALOG_PAGES = 1000;
 
-/** The whole catalogue, page after page. */
-export async function readCatalog(ctx: DeviceContext): Promise<CatalogEntry[]> {
+/** The whole catalogue, page after page, asking for `pageSize` entries at a time. */
+export async function readCatalog(ctx: DeviceContext, pageSize = CATALOG_PAGE_LIMIT): Promise<CatalogEntry[]> {
   const entries: CatalogEntry[] = [];
   let cursor: string | undefined;
   for (let pageNumber = 0; pageNumber < MAX_CATALOG_PAGES; pageNumber += 1) {
-    const page = await ctx.http().call('catalog', { query: { limit: CATALOG_PAGE_LIMIT, cursor } }, ctx.auth());
+    const page = await ctx.http().call('catalog', { query: { limit: pageSize, cursor } }, ctx.auth());
     entries.push(...page.items);
     if (page.nextCursor === null || page.items.length === 0) break;
     cursor = page.nextCursor;

@@ -37,6 +37,8 @@ export interface DeviceOptions {
   now?: () => number;
   /** Timeout of JSON requests, in milliseconds. */
   timeoutMs?: number;
+  /** Catalogue entries asked for per page, 1 to 200 (default 200); the authority may send fewer. */
+  catalogPageSize?: number;
 }
 
 /**
@@ -170,7 +172,7 @@ export class Device {
   // ---------------------------------------------------------------- acquisition
 
   async catalog(): Promise<CatalogEntry[]> {
-    return readCatalog(this.#context);
+    return readCatalog(this.#context, this.#options.catalogPageSize);
   }
 
   async content(contentId: string): Promise<CatalogEntry> {

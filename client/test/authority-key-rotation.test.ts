@@ -5,19 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwsUnverified, generateEcKeyPair, signJws, TOKEN_TYPES } from '@tessera/protocol';
-import type supertest from 'supertest';
 import { Device, DeviceError } from '../src/index.ts';
-import { rotateAuthorityKeys } from '../../servers/license-server/src/keys/manage-keys.ts';
-import { startHarness, type Harness } from '../../servers/license-server/test/support/harness.ts';
+import { TestLicenseServer, type TestAuthority } from './support/license-server.ts';
 
 /*
  * The device SDK against a real license server (in process, real database, real HTTP): an
  * authority rotates its keys and devices registered before keep verifying what it signs.
  */
 describe('a device across its authority’s key rotations (real server)', () => {
-  let h: Harness;
+  let server: TestLicenseServer;
+  let aurora: TestAuthority;
   let issuer: string;
-  let owner: supertest.Agent;
   let workdir: string;
   const requests: string[] = [];
   const recordingFetch: typeof fetch = (input, init) => {
@@ -34,25 +32,19 @@ describe('a device across its authority’s key rotations (real server)', () => 
   };
   /** A fresh Device object over the same home, as the next run of the CLI would open it. */
   const reopen = (device: Device) => Device.open(device.home, { fetch: recordingFetch });
-  const upload = async (title: string) => {
-    const res = await owner.post('/admin/authorities/aurora/contents').query({ title }).set('Content-Type', 'application/octet-stream').send(randomBytes(5000));
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return res.body.id as string;
-  };
-  const rotate = async (use: 'sig' | 'both' = 'both') => rotateAuthorityKeys(h.server.ctx, await h.server.ctx.authorities.bySlug('aurora'), 'test', use);
+  const upload = async (title: string) => (await aurora.addContent(title, randomBytes(5000))).id;
+  const rotate = () => aurora.rotateKeys();
   const kidOf = (token: string) => String(decodeJwsUnverified(token).header.kid);
 
   before(async () => {
     workdir = await mkdtemp(join(tmpdir(), 'tessera-rotation-'));
-    h = await startHarness();
-    const aurora = await h.authority({ slug: 'aurora', prices: { license: 299, move: 99 } });
+    server = await TestLicenseServer.start();
+    aurora = await server.authority('aurora', { license: 299, move: 99 });
     issuer = aurora.issuer;
-    await h.user(aurora.id, 'alice', 'alice password');
-    await h.admin('olga@aurora.test', 'owner password', [{ authorityId: aurora.id, role: 'owner' }]);
-    owner = await h.adminAgent('olga@aurora.test', 'owner password');
+    await aurora.addUser('alice', 'alice password');
   });
   after(async () => {
-    await h.close();
+    await server.close();
     await rm(workdir, { recursive: true, force: true });
   });
 

@@ -7,29 +7,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Device } from '../src/index.ts';
-import { FakeNetwork, type FakeAuthority } from './support/fake-authority.ts';
-import { serveFakeNetwork } from './support/http-server.ts';
+import { FaultInjector } from './support/fault-injector.ts';
+import { TestLicenseServer, type TestAuthority } from './support/license-server.ts';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'tessera-device.js');
 
 let workdir: string;
-let network: FakeNetwork;
-let store: FakeAuthority;
+let server: TestLicenseServer;
+let store: TestAuthority;
 let issuer: string;
-let close: () => Promise<void>;
 
 before(async () => {
   workdir = await mkdtemp(join(tmpdir(), 'tessera-bin-test-'));
-  network = new FakeNetwork();
-  const served = await serveFakeNetwork(network);
-  close = served.close;
-  issuer = `${served.base}/t/store`;
-  store = await network.addAuthority(issuer);
-  store.addUser('alice', 'alice-password');
+  server = await TestLicenseServer.start();
+  store = await server.authority('store');
+  issuer = store.issuer;
+  await store.addUser('alice', 'alice-password');
 });
 
 after(async () => {
-  await close();
+  await server.close();
   await rm(workdir, { recursive: true, force: true });
 });
 
@@ -66,11 +63,13 @@ describe('the tessera-device binary over HTTP', () => {
     assert.match(refused.stderr, /^error: .*\(license_missing\)$/m);
   });
 
-  it('resumes a download cut by the server', async () => {
-    const device = await Device.open(join(workdir, 'resume-home'));
+  it('resumes a download whose connection was cut', async () => {
+    // A real server does not drop connections on request: the fault injector cuts this one.
+    const faults = new FaultInjector();
+    const device = await Device.open(join(workdir, 'resume-home'), { fetch: faults.fetch });
     await device.register({ authority: issuer, username: 'alice', password: 'alice-password' });
     const entry = await store.addContent('Resumable', randomBytes(300_000));
-    store.cutNextDownloadAt = 100_000;
+    faults.cutNextDownloadAt = 100_000;
     await assert.rejects(device.download(entry.id), { code: 'network_error' });
     const kept = (await stat(device.store.partialPackagePath(entry.id))).size;
     assert.ok(kept > 0 && kept <= 100_000, `kept ${kept} bytes`);

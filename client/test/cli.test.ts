@@ -6,21 +6,24 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../src/cli-program.ts';
-import { FakeNetwork, type FakeAuthority } from './support/fake-authority.ts';
+import { TestLicenseServer, type TestAuthority } from './support/license-server.ts';
 
-const ISSUER = 'https://store.example/t/store';
+/* The command line, run in process, against a real license server on 127.0.0.1. */
+let ISSUER: string;
 let workdir: string;
-let network: FakeNetwork;
-let store: FakeAuthority;
+let server: TestLicenseServer;
+let store: TestAuthority;
 
 before(async () => {
   workdir = await mkdtemp(join(tmpdir(), 'tessera-cli-test-'));
-  network = new FakeNetwork();
-  store = await network.addAuthority(ISSUER);
-  store.addUser('alice', 'alice-password');
+  server = await TestLicenseServer.start();
+  store = await server.authority('store');
+  ISSUER = store.issuer;
+  await store.addUser('alice', 'alice-password');
 });
 
 after(async () => {
+  await server.close();
   await rm(workdir, { recursive: true, force: true });
 });
 
@@ -44,7 +47,7 @@ async function cli(...args: string[]): Promise<Run> {
   const code = await runCli(
     ['node', 'tessera-device', ...args],
     { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {} },
-    { fetch: network.fetch },
+    {},
   );
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
@@ -112,7 +115,7 @@ describe('the tessera-device command line', () => {
 
     const unknown = await cli('--home', home(), 'license', 'cnt_nosuchcontent00000000');
     assert.equal(unknown.code, 1);
-    assert.equal(unknown.stderr, 'error: No such content at this authority (content_unknown)\n');
+    assert.equal(unknown.stderr, `error: no content cnt_nosuchcontent00000000 at ${ISSUER} (content_unknown)\n`);
     assert.equal(unknown.stdout, '');
 
     const unregistered = await cli('--home', join(workdir, 'empty'), 'catalog');

@@ -5,37 +5,65 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { TesseraProblem } from '@tessera/protocol';
 import { BUNDLE_MANIFEST_FORMAT, readBundleManifest, verifyBundlePackage, writeBundle } from '@tessera/protocol/node';
 import { Device, DeviceError } from '../src/index.ts';
-import { FakeNetwork, type FakeAuthority } from './support/fake-authority.ts';
+import { FaultInjector } from './support/fault-injector.ts';
+import { TestLicenseServer, type TestAuthority } from './support/license-server.ts';
 
-const ISSUER = 'https://store.example/t/store';
-const PEER_ISSUER = 'https://music.example/t/music';
+/*
+ * The device SDK against real license servers (in process, PGlite, real HTTP on 127.0.0.1):
+ * `store`, and its peer `music` on a second server, where alice has linked accounts. The fault injector stands
+ * between the devices and the server only for what a server cannot be made to do.
+ */
+let ISSUER: string;
+let PEER_ISSUER: string;
 
 let workdir: string;
-let network: FakeNetwork;
-let store: FakeAuthority;
-let peer: FakeAuthority;
+let server: TestLicenseServer;
+let peerServer: TestLicenseServer;
+let faults: FaultInjector;
+let store: TestAuthority;
+let peer: TestAuthority;
 
 before(async () => {
   workdir = await mkdtemp(join(tmpdir(), 'tessera-device-test-'));
-  network = new FakeNetwork();
-  store = await network.addAuthority(ISSUER);
-  peer = await network.addAuthority(PEER_ISSUER);
-  store.addUser('alice', 'alice-password');
-  store.addUser('bob', 'bob-password');
-  peer.addUser('alice', 'alice-password');
+  [server, peerServer] = await Promise.all([TestLicenseServer.start(), TestLicenseServer.start()]);
+  faults = new FaultInjector();
+  store = await server.authority('store');
+  peer = await peerServer.authority('music');
+  ISSUER = store.issuer;
+  PEER_ISSUER = peer.issuer;
+  const alice = await store.addUser('alice', 'alice-password');
+  await store.addUser('bob', 'bob-password');
+  const peerAlice = await peer.addUser('alice', 'alice-password');
+  await store.peerWith(peer);
+  await peer.peerWith(store);
+  await store.linkUser(alice.id, peerAlice.globalId);
+  await peer.linkUser(peerAlice.id, alice.globalId);
 });
 
 after(async () => {
+  await Promise.all([server.close(), peerServer.close()]);
   await rm(workdir, { recursive: true, force: true });
 });
 
 let homes = 0;
 async function newDevice(): Promise<Device> {
   homes += 1;
-  return Device.open(join(workdir, `home-${homes}`), { fetch: network.fetch });
+  return Device.open(join(workdir, `home-${homes}`), { fetch: faults.fetch });
+}
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 async function registered(authority = ISSUER, username = 'alice'): Promise<Device> {
@@ -63,10 +91,10 @@ describe('registration', () => {
     assert.match(identity.clientId, /^cli_/);
     assert.equal(identity.authority, ISSUER);
     assert.equal(identity.user, 'alice');
-    assert.deepEqual(device.authorityKeys, store.keys.jwks);
+    assert.deepEqual(device.authorityKeys, await store.jwks());
     assert.equal((await stat(device.home)).mode & 0o777, 0o700);
     assert.equal((await stat(device.store.keyPath)).mode & 0o777, 0o600);
-    const reopened = await Device.open(device.home, { fetch: network.fetch });
+    const reopened = await Device.open(device.home, { fetch: faults.fetch });
     assert.deepEqual(await reopened.whoami(), identity);
   });
 
@@ -86,7 +114,7 @@ describe('registration', () => {
 
   it('reports an unreachable authority as a network error', async () => {
     const device = await newDevice();
-    const error = await rejection(device.register({ authority: 'https://nowhere.example/t/x', username: 'alice', password: 'p' }), DeviceError);
+    const error = await rejection(device.register({ authority: `http://127.0.0.1:${await closedPort()}/t/nowhere`, username: 'alice', password: 'p' }), DeviceError);
     assert.equal(error.code, 'network_error');
   });
 
@@ -102,11 +130,12 @@ describe('registration', () => {
 
 describe('acquiring and playing', () => {
   it('reads the whole catalogue across pages', async () => {
-    const device = await registered();
+    const pageSize = 2;
+    const device = await Device.open((await registered()).home, { fetch: faults.fetch, catalogPageSize: pageSize });
     for (let i = 0; i < 3; i += 1) await store.addContent(`Catalogue ${i}`, randomBytes(100));
     const catalog = await device.catalog();
     assert.equal(catalog.length, store.contents.size);
-    assert.ok(store.contents.size > store.pageSize, `the catalogue spans more than one page: ${store.contents.size} items, pages of ${store.pageSize}`);
+    assert.ok(store.contents.size > pageSize, `the catalogue spans more than one page: ${store.contents.size} items, pages of ${pageSize}`);
   });
 
   it('acquires a content, plays it into a file, and counts the play', async () => {
@@ -141,8 +170,10 @@ describe('acquiring and playing', () => {
 
   it('stops playing once the license’s plays are used up', async () => {
     const device = await registered();
-    const entry = await store.addContent('Twice', randomBytes(100), { rights: { play: true, maxPlays: 2 } });
-    await device.acquire(entry.id);
+    const entry = await store.addContent('Twice', randomBytes(100));
+    const { license } = await device.acquire(entry.id);
+    await store.regrantLicense(license.licenseId, { play: true, maxPlays: 2 });
+    await device.license(entry.id);
     assert.equal((await device.play(entry.id, { out: out('twice-1.out') })).playsLeft, 1);
     assert.equal((await device.play(entry.id, { out: out('twice-2.out') })).playsLeft, 0);
     const error = await rejection(device.play(entry.id, { out: out('twice-3.out') }), DeviceError);
@@ -169,7 +200,7 @@ describe('acquiring and playing', () => {
   it('resumes an interrupted download with a Range request', async () => {
     const device = await registered();
     const entry = await store.addContent('Long', randomBytes(20_000));
-    store.cutNextDownloadAt = 7000;
+    faults.cutNextDownloadAt = 7000;
     const error = await rejection(device.download(entry.id), DeviceError);
     assert.equal(error.code, 'network_error');
     assert.equal((await stat(device.store.partialPackagePath(entry.id))).size, 7000);
@@ -178,7 +209,7 @@ describe('acquiring and playing', () => {
     const result = await device.download(entry.id, { onProgress: (p) => progress.push(p.received) });
     assert.equal(result.resumedFrom, 7000);
     assert.equal(result.fetched, entry.packageSize - 7000);
-    assert.equal(network.requests.at(-1)?.headers.range, 'bytes=7000-');
+    assert.equal(faults.requests.at(-1)?.headers.range, 'bytes=7000-');
     assert.equal(progress.at(-1), entry.packageSize);
     assert.equal(await exists(device.store.partialPackagePath(entry.id)), false);
     await device.license(entry.id);
@@ -187,15 +218,21 @@ describe('acquiring and playing', () => {
   });
 
   it('learns rotated authority keys once when a license is signed with a new key', async () => {
-    const device = await registered();
-    const entry = await store.addContent('Rotated', randomBytes(100));
-    await store.rotateSigningKey();
-    const before = network.requests.length;
+    // An authority of its own: `music` keeps trusting the keys `store` was peered with.
+    const rotating = await server.authority('rotating');
+    await rotating.addUser('alice', 'alice-password');
+    const device = await registered(rotating.issuer);
+    const entry = await rotating.addContent('Rotated', randomBytes(100));
+    // The first rotation activates the key announced as next at registration; the second, one the device never saw.
+    await rotating.rotateKeys();
+    await rotating.rotateKeys();
+    const before = faults.requests.length;
     await device.license(entry.id);
-    const jwksFetches = network.requests.slice(before).filter((r) => r.url === `${ISSUER}/jwks.json`);
+    const jwksFetches = faults.requests.slice(before).filter((r) => r.url === `${rotating.issuer}/jwks.json`);
+    const jwks = await rotating.jwks();
     assert.equal(jwksFetches.length, 1);
-    assert.deepEqual(device.authorityKeys, store.keys.jwks);
-    assert.deepEqual((await device.store.readDevice())?.authorityKeys, store.keys.jwks);
+    assert.deepEqual(device.authorityKeys, jwks);
+    assert.deepEqual((await device.store.readDevice())?.authorityKeys, jwks);
   });
 
   it('turns a refusal of the authority into its problem', async () => {
@@ -208,7 +245,7 @@ describe('acquiring and playing', () => {
     const device = await registered();
     const entry = await store.addContent('Revoked later', randomBytes(100));
     const { licenseId } = await device.acquire(entry.id).then((r) => r.license);
-    store.licenses.get(licenseId)!.state = 'revoked';
+    await store.revokeLicense(licenseId);
     assert.equal((await device.list()).find((h) => h.contentId === entry.id)?.state, 'active');
     const refreshed = await device.list({ refresh: true });
     assert.equal(refreshed.find((h) => h.contentId === entry.id)?.state, 'revoked');
@@ -235,7 +272,7 @@ describe('moving a content between devices', () => {
     const received = await destination.receive(bundle);
     assert.equal(received.moveId, moved.moveId);
     assert.equal(received.acknowledged, true);
-    assert.equal(store.moves.get(moved.moveId)?.state, 'delivered');
+    assert.equal((await store.move(moved.moveId))?.state, 'delivered');
     await destination.play(entry.id, { out: out('moved-dst.out') });
     assert.deepEqual(await readFile(out('moved-dst.out')), plaintext);
 
@@ -324,12 +361,12 @@ describe('moving a content between devices', () => {
     const entry = await store.addContent('Unacknowledged', randomBytes(100));
     await source.acquire(entry.id);
     await source.move(entry.id, { to: destination.identity.clientId, bundle: out('unack.tsb') });
-    store.failAcks = true;
+    faults.failAcks = true;
     try {
       const received = await destination.receive(out('unack.tsb'));
       assert.equal(received.acknowledged, false);
     } finally {
-      store.failAcks = false;
+      faults.failAcks = false;
     }
     await destination.play(entry.id, { out: out('unack.out') });
   });
@@ -339,9 +376,9 @@ describe('moving a content between devices', () => {
     const destination = await registered();
     const entry = await store.addContent('Resumed', randomBytes(100));
     await source.acquire(entry.id);
-    const movesBefore = store.moves.size;
+    const movesBefore = await store.moveCount();
     await rejection(source.move(entry.id, { to: destination.identity.clientId, bundle: join(workdir, 'missing-dir', 'b.tsb') }), Error);
-    assert.equal(store.moves.size, movesBefore + 1);
+    assert.equal(await store.moveCount(), movesBefore + 1);
     assert.equal((await source.store.readLicense(entry.id))?.state, 'moved');
     assert.equal(await source.store.hasPackage(entry.id), true, 'the package stays until a bundle holds it');
 
@@ -350,7 +387,7 @@ describe('moving a content between devices', () => {
 
     const moved = await source.move(entry.id, { to: destination.identity.clientId, bundle: out('resumed.tsb') });
     assert.equal(moved.resumed, true);
-    assert.equal(store.moves.size, movesBefore + 1);
+    assert.equal(await store.moveCount(), movesBefore + 1);
     await destination.receive(out('resumed.tsb'));
     await destination.play(entry.id, { out: out('resumed.out') });
   });
