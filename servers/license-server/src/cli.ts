@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { eq } from 'drizzle-orm';
 import { canonicalIssuer, IssuerError, TesseraProblem, type AdminRole } from '@tessera/protocol';
 import { addAdministrator, createAdministratorAccount } from './admin/manage-admins.ts';
 import { CLI_ACTOR } from './audit/actor.ts';
+import { findAuthority, listAuthorities } from './authorities/authority-queries.ts';
 import { createAuthority } from './authorities/create-authority.ts';
 import { priceList, setPrices } from './billing/manage-prices.ts';
 import type { PriceList } from './billing/price-queries.ts';
@@ -15,7 +15,6 @@ import { KEY_CACHE_MS } from './keys/authority-keyring.ts';
 import type { AuthorityKeyRow } from './keys/key-queries.ts';
 import { listKeys, retireAuthorityKey, revokeAuthorityKey, rotateAuthorityKeys, type RotationScope } from './keys/manage-keys.ts';
 import { createTesseraServer } from './server.ts';
-import { authorities } from './storage/schema.ts';
 import { createUser } from './users/manage-users.ts';
 import type { AuthorityRef } from './authorities/authority-directory.ts';
 import type { AppContext } from './context.ts';
@@ -119,7 +118,7 @@ authority
   .command('list')
   .action(() =>
     withServer(async ({ ctx }) => {
-      for (const a of await ctx.db.select().from(authorities)) console.log(`${a.slug}\t${ctx.authorities.issuer(a.slug)}\t${a.name}`);
+      for (const a of await listAuthorities(ctx.db)) console.log(`${a.slug}\t${ctx.authorities.issuer(a.slug)}\t${a.name}`);
     }),
   );
 authority
@@ -129,7 +128,7 @@ authority
   .action((o) =>
     withServer(async ({ ctx }) => {
       const ref = await ctx.authorities.bySlug(o.authority);
-      const [row] = await ctx.db.select().from(authorities).where(eq(authorities.id, ref.id));
+      const row = await findAuthority(ctx.db, ref.id);
       const keys = await listKeys(ctx, ref);
       const signing = keys.find((k) => k.use === 'sig' && k.status === 'active');
       const next = keys.find((k) => k.use === 'sig' && k.status === 'next');

@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import {
   ENTITY_CONFIGURATION_TTL_SECONDS,
   FEDERATION_ENDPOINT_PATH,
@@ -8,8 +7,8 @@ import {
   TOKEN_TYPES,
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
+import { findAuthority } from '../authorities/authority-queries.ts';
 import type { AppContext } from '../context.ts';
-import { authorities } from '../storage/schema.ts';
 
 /**
  * The authority's entity configuration (DESIGN §3): who it is, where its endpoints are and
@@ -17,7 +16,7 @@ import { authorities } from '../storage/schema.ts';
  * pin that thumbprint when they add the authority and follow rotations through `next` keys.
  */
 export async function signEntityConfiguration(ctx: AppContext, authority: AuthorityRef): Promise<string> {
-  const [row] = await ctx.db.select({ name: authorities.name, operator: authorities.operator }).from(authorities).where(eq(authorities.id, authority.id));
+  const row = await findAuthority(ctx.db, authority.id);
   // One snapshot: the kids named active must be the ones in this very key set, even mid-rotation.
   const { signing, encryption, jwks } = await ctx.keyring.snapshot(authority.id);
   if (!signing || !encryption) throw new Error(`authority ${authority.id} has no active signing or encryption key`);
