@@ -25,6 +25,7 @@ export const problemCatalogue = {
 
   // Users and registration
   invalid_credentials: { status: 401, title: 'The username or password is wrong' },
+  too_many_attempts: { status: 429, title: 'Too many failed password attempts; try again later' },
   user_suspended: { status: 403, title: 'The user account is not in good standing' },
   device_limit_reached: { status: 409, title: 'The user already has the maximum number of active devices' },
   key_already_registered: { status: 409, title: 'This device key is already registered' },
@@ -110,6 +111,8 @@ export interface ProblemDocument {
   code: ProblemCode;
   /** Per-field messages for `invalid_request`. */
   errors?: { path: string; message: string }[];
+  /** For `too_many_attempts`: seconds until another attempt is accepted, as in the `Retry-After` header. */
+  retryAfter?: number;
   [extension: string]: unknown;
 }
 

@@ -130,6 +130,26 @@ export const serverSettings = {
     schema: z.number().int().min(1).default(1_024),
     description: 'connections open at once; further ones are closed as they arrive (put a proxy in front for more)',
   },
+  signInWindowSeconds: {
+    env: 'TESSERA_SIGNIN_WINDOW_SECONDS',
+    schema: z.number().int().min(1).default(900),
+    description: 'the window in which failed password attempts (admin sign-ins, device registrations) are counted, s',
+  },
+  signInAddressLimit: {
+    env: 'TESSERA_SIGNIN_ADDRESS_LIMIT',
+    schema: z.number().int().min(1).default(20),
+    description: 'password attempts one client address (an IPv6 /64) may fail in a window, across accounts, before it gets 429',
+  },
+  signInFreeFailures: {
+    env: 'TESSERA_SIGNIN_FREE_FAILURES',
+    schema: z.number().int().min(1).default(5),
+    description: 'failed attempts on one account before each further attempt, from an address that has failed on it, waits 1 s, doubling',
+  },
+  signInMaxDelaySeconds: {
+    env: 'TESSERA_SIGNIN_MAX_DELAY_SECONDS',
+    schema: z.number().int().min(1).default(900),
+    description: 'the longest such wait, s',
+  },
   allowedOrigins: {
     env: 'TESSERA_ALLOWED_ORIGINS',
     schema: z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, 'each must be an origin: scheme, host and port, no path')).default([]),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createLogger } from './logging.ts';
+import { sweepAttemptBuckets } from './limits/password-attempt-queries.ts';
 import { preparePrivateDirectory } from './storage/private-files.ts';
 import { AuthorityDirectory } from './authorities/authority-directory.ts';
 import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.ts';
@@ -54,7 +55,12 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
   if (config.backgroundJobs) {
     const sweep = () => {
       const now = new Date();
-      Promise.all([sweepExpiredNonces(ctx.db, now), deleteExpiredAdminSessions(ctx.db, now)]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
+      Promise.all([
+        sweepExpiredNonces(ctx.db, now),
+        deleteExpiredAdminSessions(ctx.db, now),
+        // Attempt counts outlive neither their window nor the longest wait they impose.
+        sweepAttemptBuckets(ctx.db, new Date(now.getTime() - Math.max(config.signInWindowSeconds, config.signInMaxDelaySeconds) * 1000)),
+      ]).catch((err) => logger.warn({ err }, 'expired nonce sweep failed'));
     };
     timers.push(setInterval(sweep, 60_000).unref());
     // The move recovery loop: reserved cross-authority moves are asked again until they end,

@@ -31,6 +31,10 @@ const samples: { [K in keyof typeof serverSettings]: [text: string, value: Serve
   uploadIdleTimeoutMs: ['60000', 60000],
   keepAliveTimeoutMs: ['2000', 2000],
   maxConnections: ['256', 256],
+  signInWindowSeconds: ['600', 600],
+  signInAddressLimit: ['50', 50],
+  signInFreeFailures: ['3', 3],
+  signInMaxDelaySeconds: ['60', 60],
   allowedOrigins: ['https://console.example, http://127.0.0.1:3000', ['https://console.example', 'http://127.0.0.1:3000']],
 };
 

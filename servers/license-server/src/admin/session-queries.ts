@@ -1,6 +1,6 @@
-import { and, count, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import type { Executor } from '../storage/db.ts';
-import { adminSessions, auditLog } from '../storage/schema.ts';
+import { adminSessions } from '../storage/schema.ts';
 
 /*
  * Administrator sessions and sign-in attempts belong to the server, not to an authority: an
@@ -32,13 +32,4 @@ export async function deleteAdminSession(executor: Executor, sid: string): Promi
 /** Forgets every session that expired before `now` (the sweeper). */
 export async function deleteExpiredAdminSessions(executor: Executor, now: Date): Promise<void> {
   await executor.delete(adminSessions).where(lt(adminSessions.expiresAt, now));
-}
-
-/** Server-wide audit entries of one action by one e-mail (case-insensitively) since a moment: failed sign-ins. */
-export async function countServerAuditEntries(executor: Executor, params: { action: string; actorEmail: string; since: Date }): Promise<number> {
-  const [row] = await executor
-    .select({ n: count() })
-    .from(auditLog)
-    .where(and(isNull(auditLog.authorityId), eq(auditLog.action, params.action), eq(sql`lower(${auditLog.actor})`, params.actorEmail.toLowerCase()), gt(auditLog.at, params.since)));
-  return Number(row?.n ?? 0);
 }

@@ -2,34 +2,24 @@ import { routes, TesseraProblem } from '@tessera/protocol';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, noContent, ok } from '../http/route.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import type { Executor } from '../storage/db.ts';
 import { login, logout, SESSION_COOKIE, type AdminPrincipal } from './admin-auth.ts';
-import { countServerAuditEntries } from './session-queries.ts';
+import { attemptSucceeded, reserveAttempt } from '../limits/password-attempts.ts';
 
 export const LOGIN_FAILED_ACTION = 'admin.login_failed';
-const LOGIN_WINDOW_MS = 15 * 60 * 1000;
-const MAX_FAILED_LOGINS = 10;
 
 export const sessionBody = (admin: AdminPrincipal) => ({
   admin: { id: admin.id, email: admin.email, name: admin.name, operator: admin.operator },
   roles: admin.rolesBySlug,
 });
 
-/**
- * Failed sign-ins are counted from the audit log, not in memory, so every instance behind
- * the load balancer applies the same limit.
- */
-const recentFailedLogins = (executor: Executor, email: string) =>
-  countServerAuditEntries(executor, { action: LOGIN_FAILED_ACTION, actorEmail: email, since: new Date(Date.now() - LOGIN_WINDOW_MS) });
-
 export const registerSessionRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.login, async ({ req, body }) => {
-    if ((await recentFailedLogins(ctx.db, body.email)) >= MAX_FAILED_LOGINS) {
-      throw new TesseraProblem('forbidden', 'too many failed sign-ins for this e-mail; wait 15 minutes and try again');
-    }
+    // Taken before the password is checked, so concurrent guesses cannot outrun the count.
+    const attempt = await reserveAttempt(ctx.db, ctx.config, { realm: 'admin', account: body.email, ip: req.ip });
     let admin: AdminPrincipal;
     try {
       admin = await login(req);
+      await attemptSucceeded(ctx.db, attempt);
     } catch (error) {
       if (error instanceof TesseraProblem && error.code === 'invalid_credentials') {
         await recordAudit(ctx.db, { authorityId: null, actor: body.email, action: LOGIN_FAILED_ACTION });

@@ -36,6 +36,7 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
     res.destroy();
     return;
   }
+  if (typeof p.extensions.retryAfter === 'number') res.setHeader('Retry-After', String(p.extensions.retryAfter));
   if (p.status === 401 && p.code === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Cookie realm="tessera-admin"');
   else if (p.status === 401) res.setHeader('WWW-Authenticate', 'Tessera-Proof');
   res.status(p.status).type(PROBLEM_MEDIA_TYPE).send(JSON.stringify(p.toDocument(req.originalUrl)));

@@ -12,6 +12,7 @@ import {
 import { verifyPassword } from '../admin/passwords.ts';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
+import { attemptSucceeded, reserveAttempt } from '../limits/password-attempts.ts';
 import { assignLeafId, countActiveDevicesAndKey, findUserByUsername, insertClient, lockUserForRegistration } from './client-queries.ts';
 
 export interface DeviceRegistration {
@@ -22,6 +23,8 @@ export interface DeviceRegistration {
   publicKey: PublicEcJwk;
   thumbprint: string;
   label?: string | undefined;
+  /** Where the request came from: password attempts are limited per address too. */
+  clientAddress?: string | undefined;
 }
 
 /**
@@ -31,9 +34,12 @@ export interface DeviceRegistration {
 export async function registerDevice(ctx: AppContext, input: DeviceRegistration): Promise<RegisterDeviceResponse> {
   const { authority } = input;
   // argon2 runs before any lock is taken: it is the slow part and needs none.
+  // The attempt is reserved before the password is checked (limits/password-attempts.ts).
+  const attempt = await reserveAttempt(ctx.db, ctx.config, { realm: authority.id, account: input.username, ip: input.clientAddress });
   const user = await findUserByUsername(ctx.db, authority.id, input.username);
   const passwordOk = await verifyPassword(user?.passwordHash, input.password);
   if (!user || !passwordOk) throw new TesseraProblem('invalid_credentials', 'wrong username or password');
+  await attemptSucceeded(ctx.db, attempt);
   if (user.status !== 'active') throw new TesseraProblem('user_suspended', 'the account is suspended; no device can be registered');
 
   const signingKey = await ctx.keyring.signingKey(authority.id);

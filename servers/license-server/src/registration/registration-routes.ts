@@ -16,6 +16,7 @@ export const registerRegistrationRoutes: RouteModule = (router, ctx, guards) => 
       publicKey: body.publicKey,
       thumbprint,
       label: body.label,
+      clientAddress: req.ip,
     });
     return created(registration);
   });

@@ -365,6 +365,24 @@ export const deviceProofNonces = pgTable(
   (t) => [primaryKey({ columns: [t.authorityId, t.jti] }), index('device_proof_nonces_expiry').on(t.expiresAt)],
 );
 
+/**
+ * Password attempts, counted per bucket so that every instance applies the same limits
+ * (limits/password-attempts.ts). `realm` is `admin` for the server's administrators, or the
+ * authority ID for its users; `account` and `address` are `*` in the buckets that span them.
+ */
+export const passwordAttempts = pgTable(
+  'password_attempts',
+  {
+    realm: text('realm').notNull(),
+    account: text('account').notNull(),
+    address: text('address').notNull(),
+    failures: integer('failures').notNull(),
+    windowStart: ts('window_start').notNull(),
+    lastAttemptAt: ts('last_attempt_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.realm, t.account, t.address] }), index('password_attempts_window').on(t.windowStart)],
+);
+
 /** Administrators are accounts of the server; what they may do is granted per authority. */
 export const adminUsers = pgTable(
   'admin_users',

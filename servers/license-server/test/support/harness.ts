@@ -170,11 +170,11 @@ export class TestDevice {
   }
 
   /** Registers with username/password; returns the raw response (status checked by the caller). */
-  async register(username: string, password: string, label?: string) {
+  async register(username: string, password: string, label?: string, headers: Record<string, string> = {}) {
     const path = `/t/${this.slug}/devices`;
     const body = JSON.stringify({ credentials: { type: 'password', username, password }, publicKey: this.key.publicJwk, ...(label ? { label } : {}) });
     const proof = await createDeviceProof({ method: 'POST', url: `${this.harness.url}${path}`, body, key: this.key.privateJwk, jwk: this.key.publicJwk });
-    const res = await this.harness.request().post(path).set('Content-Type', 'application/json').set('Authorization', `Tessera-Proof ${proof}`).send(body);
+    const res = await this.harness.request().post(path).set(headers).set('Content-Type', 'application/json').set('Authorization', `Tessera-Proof ${proof}`).send(body);
     if (res.status === 201) {
       this.registration = res.body;
       this.clientId = res.body.clientId;
