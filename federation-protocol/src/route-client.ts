@@ -34,18 +34,28 @@ export interface RouteRequest {
   body?: string;
 }
 
+const describeIssues = (issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): string =>
+  issues
+    .slice(0, 5)
+    .map((i) => `${[...prefix, ...i.path].map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+
 /** Request values that do not match the route's schema: nothing was sent. */
 export class RouteInputError extends Error {
   override name = 'RouteInputError';
   readonly route: RouteName;
   readonly where: 'params' | 'body';
   readonly issues: z.core.$ZodIssue[];
+  /** The fields that do not match, e.g. `params.contentId: …`. */
+  readonly detail: string;
 
   constructor(route: RouteName, where: 'params' | 'body', issues: z.core.$ZodIssue[]) {
-    super(`${route}: ${issues.map((i) => `${[where, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ')}`);
+    const detail = describeIssues(issues, [where]);
+    super(`${route}: ${detail}`);
     this.route = route;
     this.where = where;
     this.issues = issues;
+    this.detail = detail;
   }
 }
 
@@ -57,17 +67,17 @@ export class RouteAnswerError extends Error {
   readonly reason: 'undeclared_status' | 'unexpected_body';
   /** For `unexpected_body` of a JSON answer: what did not match. */
   readonly issues: z.core.$ZodIssue[];
+  /** What is wrong, without the route: `status 201 is not declared`, `clientId: …`. */
+  readonly detail: string;
 
   constructor(route: RouteName, status: number, reason: RouteAnswerError['reason'], issues: z.core.$ZodIssue[] = [], detail?: string) {
-    super(
-      reason === 'undeclared_status'
-        ? `${route} answered with status ${status}, which the route does not declare`
-        : `${route} answered ${status} with an unexpected body: ${detail ?? issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ')}`,
-    );
+    const what = reason === 'undeclared_status' ? `status ${status} is not declared` : (detail ?? describeIssues(issues));
+    super(reason === 'undeclared_status' ? `${route} answered with status ${status}, which the route does not declare` : `${route} answered ${status} with an unexpected body: ${what}`);
     this.route = route;
     this.status = status;
     this.reason = reason;
     this.issues = issues;
+    this.detail = what;
   }
 }
 
