@@ -11,7 +11,8 @@ if (!spec) throw new Error(`unknown demo authority ${slug}; one of ${Object.keys
 const port = Number(portArg);
 const dataRoot = path.resolve(process.env.TESSERA_DATA_DIR ?? '.tessera');
 const config = configFromEnv(
-  { ...process.env, TESSERA_PUBLIC_URL: `http://127.0.0.1:${port}` },
+  // The demo's authorities peer with each other on this machine, at a loopback address.
+  { TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1', ...process.env, TESSERA_PUBLIC_URL: `http://127.0.0.1:${port}` },
   { host: '127.0.0.1', port, dataDir: path.join(dataRoot, slug), logLevel: (process.env.TESSERA_LOG_LEVEL as 'info') ?? 'warn' },
 );
 const server = await createTesseraServer(config);

@@ -62,6 +62,7 @@ export const problemCatalogue = {
   peer_unknown: { status: 404, title: 'No such peer authority' },
   peer_exists: { status: 409, title: 'This authority already peers with that issuer' },
   peer_unreachable: { status: 502, title: 'The peer authority could not be reached or gave no valid answer' },
+  peer_address_refused: { status: 422, title: "The peer's address is private, loopback or link-local, and this server does not call such addresses" },
   peer_thumbprint_mismatch: { status: 409, title: "The peer's entity configuration is not signed by the pinned key" },
   peer_key_untrusted: { status: 409, title: "The peer's new keys are not signed by a key already trusted" },
   envelope_invalid: { status: 401, title: 'The federation envelope is malformed or its signature does not verify' },

@@ -40,7 +40,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const fullEnv = { ...process.env, NODE_OPTIONS: '', TESSERA_HOST: '127.0.0.1', TESSERA_PORT: String(port), TESSERA_PUBLIC_URL: url, TESSERA_LOG_LEVEL: 'warn', ...env };
+  const fullEnv = { ...process.env, NODE_OPTIONS: '', TESSERA_HOST: '127.0.0.1', TESSERA_PORT: String(port), TESSERA_PUBLIC_URL: url, TESSERA_LOG_LEVEL: 'warn', TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1', ...env };
   const child = spawn(process.execPath, [serverBin, 'start'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

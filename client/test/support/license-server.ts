@@ -45,7 +45,7 @@ export class TestLicenseServer {
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    const server = await createTesseraServer({ publicUrl: url, dataDir, databaseUrl: 'memory://', masterKey: randomBytes(32).toString('base64'), backgroundJobs: false, logLevel: (process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent') as 'silent' });
+    const server = await createTesseraServer({ publicUrl: url, dataDir, databaseUrl: 'memory://', masterKey: randomBytes(32).toString('base64'), backgroundJobs: false, allowPrivatePeers: ['127.0.0.1'], logLevel: (process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent') as 'silent' });
     http.on('request', server.app);
     const started = new TestLicenseServer(url, server, http, dataDir);
     await server.ctx.db.insert(schema.adminUsers).values({ id: newId('admin'), email: OPERATOR.email, passwordHash: await hashPassword(OPERATOR.password), isOperator: true });

@@ -311,7 +311,7 @@ peer
   .requiredOption('--issuer <url>', "the peer authority's issuer URL", issuerArgument)
   .action((o) =>
     // Reads no storage: only the settings (the peer timeout).
-    fetchEntityConfiguration(o.issuer, { timeoutMs: configFromEnv(process.env, overrides()).peerTimeoutMs }).then(({ claims, signedBy }) => {
+    fetchEntityConfiguration(o.issuer, configFromEnv(process.env, overrides())).then(({ claims, signedBy }) => {
       console.log(`${claims.name}${claims.operator ? ` (${claims.operator})` : ''}\nissuer      ${claims.iss}\nthumbprint  ${signedBy}\nversions    ${claims.versions.join(', ')}`);
     }),
   );

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { canonicalIssuer, IssuerError, issuerInputSchema } from '@tessera/protocol';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -17,6 +18,15 @@ export interface Setting {
   /** The default as the README shows it, when the schema's default is derived or machine-dependent. */
   shownDefault?: string;
 }
+
+const isCidr = (text: string) => {
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -149,6 +159,12 @@ export const serverSettings = {
     env: 'TESSERA_SIGNIN_MAX_DELAY_SECONDS',
     schema: z.number().int().min(1).default(900),
     description: 'the longest such wait, s',
+  },
+  allowPrivatePeers: {
+    env: 'TESSERA_ALLOW_PRIVATE_PEERS',
+    schema: z.array(z.string().refine((entry) => ipaddr.isValid(entry) || isCidr(entry), 'each must be an IP address or a CIDR range such as 10.0.0.0/8')).default([]),
+    description: 'addresses or CIDR ranges, comma-separated, of peers this server may call although they are private, loopback or link-local (e.g. `127.0.0.1` for a demo on one machine); every other such address is refused after DNS resolution',
+    shownDefault: 'none',
   },
   allowedOrigins: {
     env: 'TESSERA_ALLOWED_ORIGINS',

@@ -35,6 +35,7 @@ const samples: { [K in keyof typeof serverSettings]: [text: string, value: Serve
   signInAddressLimit: ['50', 50],
   signInFreeFailures: ['3', 3],
   signInMaxDelaySeconds: ['60', 60],
+  allowPrivatePeers: ['127.0.0.1, 10.0.0.0/8', ['127.0.0.1', '10.0.0.0/8']],
   allowedOrigins: ['https://console.example, http://127.0.0.1:3000', ['https://console.example', 'http://127.0.0.1:3000']],
 };
 

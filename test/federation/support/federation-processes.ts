@@ -79,6 +79,8 @@ export class ServerNode {
       TESSERA_PUBLIC_URL: this.publicUrl,
       TESSERA_LOG_LEVEL: 'error',
       TESSERA_PEER_TIMEOUT_MS: '2000',
+      // Both servers run on this machine: their peer is a loopback address.
+      TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1',
       TESSERA_MOVE_RECOVERY_INTERVAL_MS: '200',
       TESSERA_CRASH_AT: '',
       ...extra,

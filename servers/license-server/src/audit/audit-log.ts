@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = {
   'keys.rotate': 'the next keys of one or both uses became active, the active ones retired',
   'key.retire': 'an active key was retired: the next key of its use took over',
   'key.revoke': 'a next or retired key was withdrawn from the key set',
+  'peer.discovered': "an administrator had this server fetch an authority's entity configuration (details: the issuer and the outcome)",
   'peer.added': 'a peer authority was added, its thumbprint pinned',
   'peer.refreshed': "a peer's configuration and keys were fetched again",
   'peer.suspended': "a peer's envelopes are refused and moves to it held",

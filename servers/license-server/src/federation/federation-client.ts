@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import { openEnvelope, sealEnvelope } from './envelope.ts';
+import { OutboundRefused, outboundRequest } from './outbound-http.ts';
 import { recordContact, type PeerRow } from './peer-queries.ts';
 
 type AnswerOf<M extends FederationRequestType> = (typeof federationMessages)[M]['answer'];
@@ -48,19 +49,16 @@ export async function callPeer<M extends FederationRequestType>(ctx: AppContext,
   let text: string;
   let contentType: string;
   try {
-    const res = await fetch(`${peer.issuer}${FEDERATION_ENDPOINT_PATH}`, {
+    const res = await outboundRequest(ctx.config, `${peer.issuer}${FEDERATION_ENDPOINT_PATH}`, {
       method: 'POST',
       headers: { 'content-type': FEDERATION_MEDIA_TYPE, accept: `${FEDERATION_MEDIA_TYPE}, application/problem+json` },
       body: token,
-      redirect: 'error',
-      signal: AbortSignal.timeout(ctx.config.peerTimeoutMs),
     });
-    status = res.status;
-    contentType = res.headers.get('content-type') ?? '';
-    text = await res.text();
+    ({ status, contentType, text } = res);
   } catch (error) {
-    await recordContact(ctx.db, authority.id, peer.id, 'peer_unreachable').catch(() => {});
-    throw new PeerUnanswered('peer_unreachable', `${peer.issuer} did not answer: ${(error as Error).message}`);
+    const code = error instanceof OutboundRefused ? 'peer_address_refused' : 'peer_unreachable';
+    await recordContact(ctx.db, authority.id, peer.id, code).catch(() => {});
+    throw new PeerUnanswered(code, `${peer.issuer} did not answer: ${(error as Error).message}`);
   }
 
   if (!contentType.startsWith(FEDERATION_MEDIA_TYPE)) {

@@ -36,9 +36,22 @@ const refreshDue = (config: VerifiedConfiguration): Date => new Date(Math.min(co
 
 const keysOf = (config: VerifiedConfiguration): TrustedKeys => ({ keys: config.claims.jwks.keys, activeKeys: config.claims.activeKeys });
 
-/** Fetches an authority's entity configuration to show the thumbprint an operator compares out of band. */
-export async function discoverPeer(ctx: Pick<AppContext, 'config'>, issuer: string): Promise<VerifiedConfiguration> {
-  return fetchEntityConfiguration(issuer, { timeoutMs: ctx.config.peerTimeoutMs });
+/**
+ * Fetches an authority's entity configuration to show the thumbprint an operator compares out of
+ * band. It makes this server call an address an administrator typed, so it is audited, refused
+ * or not, with what came of it.
+ */
+export async function discoverPeer(ctx: AppContext, authority: AuthorityRef, actor: Actor, issuer: string): Promise<VerifiedConfiguration> {
+  const audit = (outcome: string) =>
+    recordAudit(ctx.db, { authorityId: authority.id, actor: actorName(actor), action: 'peer.discovered', target: null, details: { issuer, outcome } });
+  try {
+    const config = await fetchEntityConfiguration(issuer, ctx.config);
+    await audit('ok');
+    return config;
+  } catch (error) {
+    await audit(error instanceof TesseraProblem ? error.code : 'error');
+    throw error;
+  }
 }
 
 /**
@@ -51,7 +64,7 @@ export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: A
   const { issuer } = input;
   if (issuer === authority.issuer) throw new TesseraProblem('invalid_request', 'an authority cannot peer with itself');
   if (await findPeerByIssuer(ctx.db, authority.id, issuer)) throw new TesseraProblem('peer_exists', `${authority.issuer} already peers with ${issuer}`);
-  const config = await fetchEntityConfiguration(issuer, { timeoutMs: ctx.config.peerTimeoutMs });
+  const config = await fetchEntityConfiguration(issuer, ctx.config);
   if (config.signedBy !== input.thumbprint) {
     throw new TesseraProblem('peer_thumbprint_mismatch', `the entity configuration of ${issuer} is signed by the key ${config.signedBy}, not the pinned ${input.thumbprint}; compare the thumbprint with the peer's operator again`);
   }
@@ -94,7 +107,7 @@ export async function refreshPeer(ctx: AppContext, authority: AuthorityRef, acto
 export async function refreshPeerKeys(ctx: AppContext, authority: AuthorityRef, peer: PeerRow, actor: Actor | null): Promise<PeerRow> {
   let config: VerifiedConfiguration;
   try {
-    config = await fetchEntityConfiguration(peer.issuer, { timeoutMs: ctx.config.peerTimeoutMs });
+    config = await fetchEntityConfiguration(peer.issuer, ctx.config);
   } catch (error) {
     await recordContact(ctx.db, authority.id, peer.id, error instanceof TesseraProblem ? error.code : 'peer_unreachable');
     throw error;

@@ -12,8 +12,8 @@ export const registerPeerRoutes: RouteModule = (router, ctx, guards) => {
     return ok({ items: (await listPeers(ctx.db, authority.id)).map(toPeer) });
   });
 
-  bindRoute(router, ctx, guards, routes.discoverPeer, async ({ query }) => {
-    const { claims, signedBy } = await discoverPeer(ctx, query.issuer);
+  bindRoute(router, ctx, guards, routes.discoverPeer, async ({ authority, admin, query }) => {
+    const { claims, signedBy } = await discoverPeer(ctx, authority, adminActor(admin), query.issuer);
     return ok({ issuer: query.issuer, name: claims.name, operator: claims.operator, thumbprint: signedBy, versions: claims.versions });
   });
 

@@ -10,6 +10,8 @@ import {
   type PublicEcJwk,
 } from '@tessera/protocol';
 
+import { OutboundRefused, outboundRequest, type OutboundConfig } from './outbound-http.ts';
+
 export interface VerifiedConfiguration {
   claims: EntityConfigurationClaims;
   /** The kid (= RFC 7638 thumbprint) of the key that signed the configuration. */
@@ -20,17 +22,18 @@ export interface VerifiedConfiguration {
  * Fetches `<issuer>/.well-known/tessera-authority` and verifies it against its own key set.
  * That only proves the configuration is self-consistent; whether the signing key is trusted is
  * the caller's decision (the pinned thumbprint when peering, a trusted key when refreshing).
- * `timeoutMs` is the server's `peerTimeoutMs` (configuration), never a default of its own.
+ * The fetch goes through the outbound policy (address, timeout, size); a refused address is
+ * `peer_address_refused`, anything else that keeps the configuration from arriving `peer_unreachable`.
  */
-export async function fetchEntityConfiguration(issuer: string, options: { timeoutMs: number; now?: number }): Promise<VerifiedConfiguration> {
-  const { timeoutMs, now = Date.now() } = options;
+export async function fetchEntityConfiguration(issuer: string, config: OutboundConfig, now = Date.now()): Promise<VerifiedConfiguration> {
   let token: string;
   try {
-    const res = await fetch(`${issuer}${ENTITY_CONFIGURATION_PATH}`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-    if (!res.ok) throw new TesseraProblem('peer_unreachable', `${issuer}${ENTITY_CONFIGURATION_PATH} answered HTTP ${res.status}`);
-    token = (await res.text()).trim();
+    const res = await outboundRequest(config, `${issuer}${ENTITY_CONFIGURATION_PATH}`);
+    if (res.status !== 200) throw new TesseraProblem('peer_unreachable', `${issuer}${ENTITY_CONFIGURATION_PATH} answered HTTP ${res.status}`);
+    token = res.text.trim();
   } catch (error) {
     if (error instanceof TesseraProblem) throw error;
+    if (error instanceof OutboundRefused) throw new TesseraProblem('peer_address_refused', error.message);
     throw new TesseraProblem('peer_unreachable', `cannot fetch the entity configuration of ${issuer}: ${(error as Error).message}`);
   }
   return verifyEntityConfiguration(token, issuer, now);

@@ -85,6 +85,8 @@ export async function startHarness(overrides: Partial<ServerConfigInput> = {}): 
     databaseUrl: testDb.url,
     masterKey: randomBytes(32).toString('base64'),
     backgroundJobs: false,
+    // Test servers peer with each other on loopback addresses.
+    allowPrivatePeers: ['127.0.0.1'],
     ...overrides,
   };
   const server = await createTesseraServer(config, { logger, database });
