@@ -77,8 +77,12 @@ export const createAdminRequestSchema = z
   .object({
     email: emailSchema,
     name: lineSchema(120).optional(),
-    /** Required when the e-mail is not yet an administrator of this server. */
-    password: z.string().min(10).max(256).optional(),
+    /**
+     * The password of the account, if it is new. When the e-mail already has an account on this
+     * server, that account keeps its own password and this one is discarded; the answer is the
+     * same either way, so adding someone tells nobody whether they administer anything else.
+     */
+    password: z.string().min(10).max(256),
     role: adminRoleSchema,
   })
   .strict();

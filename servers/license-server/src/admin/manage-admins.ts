@@ -22,27 +22,27 @@ const newAccountSchema = createAdminRequestSchema.omit({ role: true }).required(
 
 /**
  * Gives an administrator a role in an authority, creating their account when the e-mail has
- * none (a password is then required). An existing account keeps its password: an owner of one
- * authority cannot reset the credentials of an administrator who may serve other authorities.
+ * none. An existing account keeps its password: an owner of one authority cannot reset the
+ * credentials of an administrator who may serve other authorities. Whether the account existed
+ * shows in nothing the caller gets back (answer, timing: the password is hashed either way, the
+ * name is the one given, the authority's audit log); only the server-wide audit log records it.
  * `operator` (the command line only) makes a new account a server operator.
  */
 export async function addAdministrator(ctx: AppContext, authority: AuthorityRef, actor: Actor, input: NewAdministrator, options: { operator?: boolean } = {}): Promise<Member> {
   const body = createAdminRequestSchema.parse(input);
   const exists = () => new TesseraProblem('admin_exists', `${body.email} already has a role in this authority`);
+  // Hash outside the transaction (argon2 is deliberately slow and must not hold locks), and
+  // always, so the time taken does not tell whether the account existed.
+  const passwordHash = await hashPassword(body.password);
   const existing = await findAdminAccountByEmail(ctx.db, body.email);
-  if (!existing && !body.password) {
-    throw new TesseraProblem('invalid_request', `${body.email} has no administrator account on this server yet; give a password to create one`, { errors: [{ path: 'password', message: 'required for a new account' }] });
-  }
-  // Hash outside the transaction: argon2 is deliberately slow and must not hold locks.
-  const passwordHash = existing ? null : await hashPassword(body.password!);
   try {
     return await ctx.db.transaction(async (tx) => {
       let accountId = existing?.id;
-      let createdAccount = false;
       if (!accountId) {
         accountId = newId('admin');
-        await insertAdminAccount(tx, { id: accountId, email: body.email, name: body.name ?? null, passwordHash: passwordHash!, isOperator: options.operator ?? false });
-        createdAccount = true;
+        await insertAdminAccount(tx, { id: accountId, email: body.email, name: body.name ?? null, passwordHash, isOperator: options.operator ?? false });
+        // Server-wide: the authority's own audit log, which its owners read, must not tell either.
+        await recordAudit(tx, { authorityId: null, actor: actorName(actor), action: 'admin.account_created', target: accountId, details: { email: body.email, operator: options.operator ?? false, for: authority.slug } });
       }
       const role = await grantAdminRole(tx, authority.id, { adminId: accountId, role: body.role });
       if (!role) throw exists();
@@ -52,9 +52,9 @@ export async function addAdministrator(ctx: AppContext, authority: AuthorityRef,
         actor: actorName(actor),
         action: 'admin.added',
         target: accountId,
-        details: { email: account!.email, role: body.role, createdAccount },
+        details: { email: account!.email, role: body.role },
       });
-      return { id: accountId, email: account!.email, name: account!.name, role: role.role, createdAt: role.createdAt };
+      return { id: accountId, email: account!.email, name: body.name ?? null, role: role.role, createdAt: role.createdAt };
     });
   } catch (error) {
     // Another request created the same account between our read and insert.

@@ -93,14 +93,32 @@ describe('authorities and their administrators', () => {
     assert.deepEqual(list.body.items.map((m: { email: string; role: string }) => `${m.email}:${m.role}`).sort(), ['bill@aurora.example:billing', 'owner@aurora.example:owner']);
   });
 
-  test('an existing server administrator is added by e-mail; a second role in the same authority is admin_exists', async () => {
-    const res = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'Owner@Borealis.example', role: 'viewer' }).expect(201);
+  test('an existing server administrator is added by e-mail and keeps their own password; a second role in the same authority is admin_exists', async () => {
+    const [before] = await h.server.ctx.db.select().from(adminUsers).where(eq(adminUsers.email, 'owner@borealis.example'));
+    const res = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'Owner@Borealis.example', password: 'not their password', role: 'viewer' }).expect(201);
     assert.equal(res.body.email, 'owner@borealis.example');
-    expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'owner@borealis.example', role: 'admin' }), 409, 'admin_exists');
-    // A new account needs a password.
+    const [after] = await h.server.ctx.db.select().from(adminUsers).where(eq(adminUsers.email, 'owner@borealis.example'));
+    assert.equal(after!.passwordHash, before!.passwordHash, 'the password given is discarded for an existing account');
+    await h.adminAgent('owner@borealis.example', PW);
+    expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'owner@borealis.example', password: 'not their password', role: 'admin' }), 409, 'admin_exists');
+    // Every addition needs a password, whether or not the e-mail has an account.
     expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'newbie@aurora.example', role: 'viewer' }), 400, 'invalid_request');
+    expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'op@example.com', role: 'viewer' }), 400, 'invalid_request');
     const actions = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'admin.added')));
     assert.equal(actions.length, 2);
+  });
+
+  test("adding an administrator answers alike whether or not the e-mail has an account elsewhere on the server, in the answer and in the authority's audit log", async () => {
+    await h.admin('elsewhere@borealis.example', PW, [{ authorityId: b.id, role: 'viewer' }]);
+    const shape = (body: Record<string, unknown>) => ({ ...body, id: typeof body.id, email: typeof body.email, createdAt: typeof body.createdAt });
+    const existing = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'elsewhere@borealis.example', name: 'Elsa', password: 'a password 123', role: 'viewer' });
+    const fresh = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'fresh@aurora.example', name: 'Elsa', password: 'a password 123', role: 'viewer' });
+    assert.equal(existing.status, 201);
+    assert.equal(fresh.status, 201);
+    assert.deepEqual(shape(existing.body), shape(fresh.body));
+    const audit = await ownerA.get('/admin/authorities/aurora/audit').query({ action: 'admin.added' }).expect(200);
+    const details = audit.body.items.filter((e: { details: { email: string } }) => ['elsewhere@borealis.example', 'fresh@aurora.example'].includes(e.details.email)).map((e: { details: object }) => Object.keys(e.details).sort());
+    assert.deepEqual(details, [['email', 'role'], ['email', 'role']]);
   });
 
   test('roles: a viewer reads but cannot change prices; billing changes prices but cannot add administrators', async () => {
