@@ -21,7 +21,7 @@ export async function freePort(): Promise<number> {
 /** Runs a `tessera-server` administrative command (authority/admin/user create …) to completion. */
 export function serverCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [serverBin, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [serverBin, ...args], { env: { ...process.env, NODE_OPTIONS: '', TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1', ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -18,7 +18,8 @@ import { createTesseraServer } from './server.ts';
 import { createUser } from './users/manage-users.ts';
 import type { AuthorityRef } from './authorities/authority-directory.ts';
 import type { AppContext } from './context.ts';
-import { addPeer, findPeerByIssuer, listPeers, refreshPeerKeys, setPeerStatus, type PeerRow } from './federation/peers.ts';
+import { addPeer, refreshPeer, setPeerStatus } from './federation/manage-peers.ts';
+import { findPeerByIssuer, listPeers, type PeerRow } from './federation/peers.ts';
 import { fetchEntityConfiguration } from './federation/remote-configuration.ts';
 
 const program = new Command('tessera-server')
@@ -324,7 +325,7 @@ peer
   .option('--name <name>')
   .action((o) =>
     withServer(async ({ ctx }) => {
-      const row = await addPeer(ctx, await ctx.authorities.bySlug(o.authority), 'cli', { issuer: o.issuer, thumbprint: o.thumbprint, name: o.name });
+      const row = await addPeer(ctx, await ctx.authorities.bySlug(o.authority), CLI_ACTOR, { issuer: o.issuer, thumbprint: o.thumbprint, name: o.name });
       console.log(`peer added: ${peerLine(row)}`);
     }),
   );
@@ -351,7 +352,7 @@ for (const [name, description] of [
       withServer(async ({ ctx }) => {
         const { authority, row } = await peerOf(ctx, o.authority, o.issuer);
         const updated =
-          name === 'refresh' ? await refreshPeerKeys(ctx, authority, row, 'cli') : await setPeerStatus(ctx, authority, row.id, name === 'suspend' ? 'suspended' : 'active', 'cli');
+          name === 'refresh' ? await refreshPeer(ctx, authority, CLI_ACTOR, row.id) : await setPeerStatus(ctx, authority, CLI_ACTOR, row.id, name === 'suspend' ? 'suspended' : 'active');
         console.log(peerLine(updated));
       }),
     );

@@ -3,7 +3,7 @@ import type { Executor } from '../storage/db.ts';
 import { adminSessions } from '../storage/schema.ts';
 
 /*
- * Administrator sessions and sign-in attempts belong to the server, not to an authority: an
+ * Administrator sessions belong to the server, not to an authority: an
  * administrator signs in once for every authority they serve.
  */
 

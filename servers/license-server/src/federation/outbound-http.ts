@@ -47,6 +47,12 @@ function agentsFor(config: OutboundConfig) {
 
 const refusedByPolicy = (error: Error) => /is not allowed\. Because/.test(error.message);
 
+function refusal(hostname: string, message: string): string {
+  const address = /^DNS lookup (\S+?)\(/.exec(message)?.[1] ?? hostname;
+  const where = address === hostname.replace(/^\[|\]$/g, '') ? address : `${hostname} (${address})`;
+  return `${where} is not a public address (private, loopback, link-local or reserved), and this server calls no such address unless TESSERA_ALLOW_PRIVATE_PEERS lists it`;
+}
+
 /**
  * One request to another server under the policy above. Throws `OutboundRefused` when the address
  * is not allowed, and a plain Error for anything else that keeps an answer from arriving (timeout,
@@ -67,7 +73,7 @@ export function outboundRequest(config: OutboundConfig, url: string, init: { met
     const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${config.peerTimeoutMs} ms`)), config.peerTimeoutMs);
     const fail = (error: Error) => {
       clearTimeout(deadline);
-      reject(refusedByPolicy(error) ? new OutboundRefused(`${target.host} resolves to an address this server does not call (${error.message.replace(/^DNS lookup /, '')}); an operator may allow it with TESSERA_ALLOW_PRIVATE_PEERS`) : error);
+      reject(refusedByPolicy(error) ? new OutboundRefused(refusal(target.hostname, error.message)) : error);
     };
     req.on('error', fail);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${config.peerTimeoutMs} ms`)));

@@ -1,9 +1,6 @@
 import { TesseraProblem, type Peer } from '@tessera/protocol';
-import { CLI_ACTOR, type Actor } from '../audit/actor.ts';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
-import type { AppContext } from '../context.ts';
 import type { Executor } from '../storage/db.ts';
-import * as manage from './manage-peers.ts';
 import { findPeerByIssuer, type PeerRow } from './peer-queries.ts';
 import { trustedKeysOf } from './trusted-keys.ts';
 
@@ -37,20 +34,3 @@ export async function activePeer(executor: Executor, authority: AuthorityRef, is
   if (peer.status !== 'active') throw new TesseraProblem('peer_suspended', `the peer ${issuer} is suspended at ${authority.issuer}`);
   return peer;
 }
-
-/*
- * tessera-server's peer commands still name their actor with a string. Until they call
- * manage-peers.ts with CLI_ACTOR, these three pass them through; the admin API does not use them.
- */
-const actorNamed = (name: string): Actor => (name === 'cli' ? CLI_ACTOR : { kind: 'system', id: name });
-
-/** @deprecated call `addPeer` of manage-peers.ts with an Actor. */
-export const addPeer = (ctx: AppContext, authority: AuthorityRef, actor: string, input: manage.NewPeer): Promise<PeerRow> => manage.addPeer(ctx, authority, actorNamed(actor), input);
-
-/** @deprecated call `refreshPeer` or `refreshPeerKeys` of manage-peers.ts with an Actor. */
-export const refreshPeerKeys = (ctx: AppContext, authority: AuthorityRef, peer: PeerRow, actor: string | null): Promise<PeerRow> =>
-  manage.refreshPeerKeys(ctx, authority, peer, actor === null ? null : actorNamed(actor));
-
-/** @deprecated call `setPeerStatus` of manage-peers.ts with an Actor. */
-export const setPeerStatus = (ctx: AppContext, authority: AuthorityRef, peerId: string, status: PeerRow['status'], actor: string): Promise<PeerRow> =>
-  manage.setPeerStatus(ctx, authority, actorNamed(actor), peerId, status);
