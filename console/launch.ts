@@ -10,7 +10,9 @@ export const consoleDir = path.dirname(fileURLToPath(import.meta.url));
 const nextBin = path.join(path.dirname(createRequire(import.meta.url).resolve('next/package.json')), 'dist/bin/next');
 const buildId = path.join(consoleDir, '.next/BUILD_ID');
 // The console compiles @tessera/protocol's sources into its build, so they count as its sources.
-const sources = ['app', 'components', 'lib', 'next.config.ts', 'postcss.config.mjs', 'package.json', '../federation-protocol/src'].map((p) => path.join(consoleDir, p));
+const sources = ['app', 'components', 'lib', 'next.config.ts', 'postcss.config.mjs', 'package.json', '../federation-protocol/src'].map((p) =>
+  path.join(consoleDir, p),
+);
 
 function newestChange(target: string): number {
   if (!existsSync(target)) return 0;
@@ -37,7 +39,8 @@ function run(args: string[], env: NodeJS.ProcessEnv, quiet: boolean): Promise<vo
   });
 }
 
-const baseEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, NODE_OPTIONS: '', NEXT_TELEMETRY_DISABLED: '1', ...extra }) as NodeJS.ProcessEnv;
+const baseEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
+  ({ ...process.env, NODE_OPTIONS: '', NEXT_TELEMETRY_DISABLED: '1', ...extra }) as NodeJS.ProcessEnv;
 
 /** Runs `next build` if the build is missing or stale (about a minute on two cores). */
 export async function ensureConsoleBuild(options: { quiet?: boolean; log?: (line: string) => void } = {}): Promise<boolean> {
@@ -70,7 +73,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     env[`TESSERA_CONSOLE_SERVER_${upper}`] = server?.url ?? '';
     if (server?.name) env[`TESSERA_CONSOLE_SERVER_${upper}_NAME`] = server.name;
   }
-  const child = spawn(process.execPath, [nextBin, 'start', '--hostname', host, '--port', String(options.port)], { cwd: consoleDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [nextBin, 'start', '--hostname', host, '--port', String(options.port)], {
+    cwd: consoleDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -20,6 +20,10 @@ const url = await server.listen();
 await seedDemoAuthority(server.ctx, url, spec);
 // The orchestrator waits for this line.
 console.log(`ready ${slug} ${url}`);
-const stop = () => server.close().then(() => process.exit(0), () => process.exit(1));
+const stop = () =>
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -69,7 +69,10 @@ async function startDemoConsole(a: string, b: string): Promise<void> {
 async function adminOf(url: string, spec: DemoAuthoritySpec) {
   const login = await fetch(`${url}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec.admin) });
   if (!login.ok) throw new Error(`admin login at ${url} failed: ${login.status} ${await login.text()}`);
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return async (method: string, route: string, body?: unknown) => {
     const res = await fetch(`${url}/admin/authorities/${spec.slug}${route}`, {
       method,
@@ -78,25 +81,31 @@ async function adminOf(url: string, spec: DemoAuthoritySpec) {
     });
     const json = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
     if (!res.ok) throw new Error(`${method} ${route} at ${url} failed: ${res.status} ${JSON.stringify(json)}`);
-    return json as Record<string, any>;
+    return json as Record<string, unknown>;
   };
 }
 
 try {
   const urls = await Promise.all(servers.map((s) => startServer(s.spec, s.port)));
-  const sides = await Promise.all(servers.map(async (s, i) => ({ ...s, url: urls[i]!, issuer: `${urls[i]}/t/${s.spec.slug}`, api: await adminOf(urls[i]!, s.spec) })));
+  const sides = await Promise.all(
+    servers.map(async (s, i) => ({ ...s, url: urls[i]!, issuer: `${urls[i]}/t/${s.spec.slug}`, api: await adminOf(urls[i]!, s.spec) })),
+  );
   const thumbprints: Record<string, string> = {};
 
   // Peer each with the other, pinning the thumbprint its entity configuration is signed with.
   // (In production the operators compare it out of band before pinning.)
-  for (const [from, to] of [[sides[0]!, sides[1]!], [sides[1]!, sides[0]!]] as const) {
+  for (const [from, to] of [
+    [sides[0]!, sides[1]!],
+    [sides[1]!, sides[0]!],
+  ] as const) {
     const discovered = await from.api('GET', `/peers/discover?issuer=${encodeURIComponent(to.issuer)}`);
     thumbprints[to.spec.slug] = discovered.thumbprint;
     const peers = (await from.api('GET', '/peers')).items as { issuer: string }[];
     if (!peers.some((p) => p.issuer === to.issuer)) await from.api('POST', '/peers', { issuer: to.issuer, thumbprint: discovered.thumbprint });
   }
   // Link alice and bob across: the same people on both sides.
-  const userIds = async (side: (typeof sides)[number], username: string) => ((await side.api('GET', `/users?q=${username}`)).items as { id: string; username: string }[]).find((u) => u.username === username)!.id;
+  const userIds = async (side: (typeof sides)[number], username: string) =>
+    ((await side.api('GET', `/users?q=${username}`)).items as { id: string; username: string }[]).find((u) => u.username === username)!.id;
   for (const username of ['alice', 'bob']) {
     const [a, b] = [await userIds(sides[0]!, username), await userIds(sides[1]!, username)];
     await sides[0]!.api('POST', `/users/${a}/links`, { peerUser: `${b}@${sides[1]!.issuer}` });

@@ -97,10 +97,19 @@ describe('large contents', () => {
     return { uploadMs, playMs };
   }
 
-  test(`a ${(SIZE / 2 ** 20).toFixed(0)} MiB content uploads, encrypts, downloads and decrypts in constant server memory`, { timeout: 15 * 60_000 }, async (t) => {
-    const login = await fetch(`${server.url}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@archive.test', password: 'admin password' }) });
+  test(`a ${(SIZE / 2 ** 20).toFixed(0)} MiB content uploads, encrypts, downloads and decrypts in constant server memory`, {
+    timeout: 15 * 60_000,
+  }, async (t) => {
+    const login = await fetch(`${server.url}/admin/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ops@archive.test', password: 'admin password' }),
+    });
     assert.equal(login.status, 200);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
 
     // Warm up every code path with a small content, so the baseline holds what a running
     // server holds anyway (compiled code, pools, the embedded engine's buffers).
@@ -110,7 +119,10 @@ describe('large contents', () => {
     const peak = await server.peakRss();
 
     t.diagnostic(JSON.stringify({ engine: ENGINE, baselineMiB: mib(baseline), peakMiB: mib(peak), uploadMs, downloadAndPlayMs: playMs }));
-    assert.ok(peak - baseline < GROWTH_LIMIT, `the server grew by ${mib(peak - baseline)} MiB while moving ${mib(SIZE)} MiB through; streaming keeps it under ${mib(GROWTH_LIMIT)} MiB`);
+    assert.ok(
+      peak - baseline < GROWTH_LIMIT,
+      `the server grew by ${mib(peak - baseline)} MiB while moving ${mib(SIZE)} MiB through; streaming keeps it under ${mib(GROWTH_LIMIT)} MiB`,
+    );
     // With PostgreSQL the server process is the whole server; embedded PGlite adds the
     // database engine itself to the process (see README, "Memory").
     if (ENGINE === 'postgres') assert.ok(peak < SERVER_RSS_LIMIT, `server peak RSS ${mib(peak)} MiB must stay under 300 MiB`);

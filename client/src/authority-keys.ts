@@ -1,12 +1,4 @@
-import {
-  decodeJwsUnverified,
-  SIGNING_ALG,
-  TesseraProblem,
-  verifyJws,
-  type Jwks,
-  type PublicEcJwk,
-  type TokenType,
-} from '@tessera/protocol';
+import { decodeJwsUnverified, SIGNING_ALG, TesseraProblem, verifyJws, type Jwks, type PublicEcJwk, type TokenType } from '@tessera/protocol';
 import type { z } from 'zod';
 import { DeviceError, type DeviceErrorCode, type VerificationReason } from './errors.ts';
 

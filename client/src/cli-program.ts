@@ -29,7 +29,11 @@ interface CommandContext {
  * with one line on stderr (and `{"error": …}` on stdout with --json) — never a stack trace
  * for a failure the device or the authority explains.
  */
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }, deviceOptions: DeviceOptions = {}): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  deviceOptions: DeviceOptions = {},
+): Promise<number> {
   const wantsJson = argv.includes('--json');
   const program = buildProgram(io, deviceOptions);
   try {
@@ -93,8 +97,17 @@ export function buildProgram(io: CliIo, deviceOptions: DeviceOptions = {}): Comm
       withDevice(async (ctx, options: { authority: string; username: string; password?: string; label?: string }) => {
         const password = options.password ?? ctx.io.env.TESSERA_PASSWORD;
         if (!password) throw new DeviceError('invalid_input', 'a password is needed: --password or $TESSERA_PASSWORD');
-        const identity = await ctx.device.register({ authority: options.authority, username: options.username, password, ...(options.label !== undefined ? { label: options.label } : {}) });
-        ctx.emit(identityJson(identity), () => `Registered device ${identity.clientId} (leaf ${identity.leafId}) for ${identity.user} at ${identity.authority}; its state is in ${ctx.device.home}.`);
+        const identity = await ctx.device.register({
+          authority: options.authority,
+          username: options.username,
+          password,
+          ...(options.label !== undefined ? { label: options.label } : {}),
+        });
+        ctx.emit(
+          identityJson(identity),
+          () =>
+            `Registered device ${identity.clientId} (leaf ${identity.leafId}) for ${identity.user} at ${identity.authority}; its state is in ${ctx.device.home}.`,
+        );
       }),
     );
 
@@ -245,8 +258,10 @@ export function buildProgram(io: CliIo, deviceOptions: DeviceOptions = {}): Comm
     .action(
       withDevice(async (ctx, bundle: string) => {
         const result = await ctx.device.receive(bundle);
-        ctx.emit(result, () =>
-          `${result.alreadyReceived ? 'Already received' : 'Received'} "${result.title}" (${result.contentId}) with license ${result.licenseId} (move ${result.moveId})${result.acknowledged ? '' : '; the authority could not be told yet'}.`,
+        ctx.emit(
+          result,
+          () =>
+            `${result.alreadyReceived ? 'Already received' : 'Received'} "${result.title}" (${result.contentId}) with license ${result.licenseId} (move ${result.moveId})${result.acknowledged ? '' : '; the authority could not be told yet'}.`,
         );
       }),
     );
@@ -347,7 +362,14 @@ function identityJson(identity: DeviceIdentity) {
   };
 }
 
-function describeDownload(result: { contentId: string; title: string; path: string; packageSize: number; alreadyPresent: boolean; resumedFrom: number }): string {
+function describeDownload(result: {
+  contentId: string;
+  title: string;
+  path: string;
+  packageSize: number;
+  alreadyPresent: boolean;
+  resumedFrom: number;
+}): string {
   if (result.alreadyPresent) return `"${result.title}" (${result.contentId}) is already on this device.`;
   const resumed = result.resumedFrom > 0 ? `, resumed after ${formatBytes(result.resumedFrom)}` : '';
   return `Downloaded "${result.title}" (${result.contentId}, ${formatBytes(result.packageSize)}${resumed}).`;
@@ -386,7 +408,11 @@ export function formatBytes(bytes: number): string {
 
 function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 

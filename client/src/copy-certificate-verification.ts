@@ -1,19 +1,5 @@
-import {
-  copyCertificateClaimsSchema,
-  decodeJwsUnverified,
-  formatZodIssues,
-  SIGNING_ALG,
-  TOKEN_TYPES,
-  type CopyCertificateClaims,
-} from '@tessera/protocol';
-import {
-  AuthorityKeyResolver,
-  claimedIssuer,
-  CLOCK_SKEW_SECONDS,
-  epochSeconds,
-  verifyAuthorityToken,
-  type AuthorityTrust,
-} from './authority-keys.ts';
+import { copyCertificateClaimsSchema, decodeJwsUnverified, formatZodIssues, SIGNING_ALG, TOKEN_TYPES, type CopyCertificateClaims } from '@tessera/protocol';
+import { AuthorityKeyResolver, claimedIssuer, CLOCK_SKEW_SECONDS, epochSeconds, verifyAuthorityToken, type AuthorityTrust } from './authority-keys.ts';
 import { DeviceError, type VerificationReason } from './errors.ts';
 import { isoTime, verifyLicenseForDevice, type VerifiedLicense } from './license-verification.ts';
 
@@ -128,7 +114,8 @@ export async function checkOutgoingCopyCertificate(
     claims = decodeCertificateUnverified(certificate);
   }
 
-  if (claims.iss !== expected.destination.iss) fail('wrong_issuer', `the copy certificate is signed by ${claims.iss}, not by the destination's authority ${expected.destination.iss}`);
+  if (claims.iss !== expected.destination.iss)
+    fail('wrong_issuer', `the copy certificate is signed by ${claims.iss}, not by the destination's authority ${expected.destination.iss}`);
   if (claims.dst.iss !== expected.destination.iss || claims.dst.sub !== expected.destination.sub) {
     fail('wrong_device', `the copy certificate is addressed to ${claims.dst.sub} at ${claims.dst.iss}, not to ${expected.destination.sub}`);
   }
@@ -155,4 +142,3 @@ function decodeCertificateUnverified(certificate: string): CopyCertificateClaims
   if (!parsed.success) return fail('malformed', `the copy certificate claims are invalid: ${formatZodIssues(parsed.error)}`);
   return parsed.data;
 }
-

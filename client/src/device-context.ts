@@ -39,7 +39,11 @@ export function normalizeIssuer(url: string): string {
 }
 
 /** The content key of a verified license, unwrapped with this device's key. */
-export async function unwrapLicenseKey(ctx: DeviceContext, license: VerifiedLicense, code: 'license_invalid' | 'copy_certificate_invalid'): Promise<Uint8Array> {
+export async function unwrapLicenseKey(
+  ctx: DeviceContext,
+  license: VerifiedLicense,
+  code: 'license_invalid' | 'copy_certificate_invalid',
+): Promise<Uint8Array> {
   try {
     return await unwrapContentKey(license.claims.key, ctx.privateKey);
   } catch {

@@ -47,9 +47,7 @@ export type DeviceRecord = z.infer<typeof deviceRecordSchema>;
 
 const b64url = z.string().regex(/^[A-Za-z0-9_-]+$/);
 /** `device-key.json`: the private half of the device key, one P-256 key for ES256 and ECDH-ES. */
-export const devicePrivateKeySchema = z
-  .object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64url, y: b64url, d: b64url })
-  .passthrough();
+export const devicePrivateKeySchema = z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64url, y: b64url, d: b64url }).passthrough();
 
 /** `contents/<contentId>.json`: what the device knows about a package it holds. */
 export const contentRecordSchema = z
@@ -240,11 +238,7 @@ export class DeviceStore {
 
   /** Content IDs with a package, its metadata, or a license on this device. */
   async listContentIds(): Promise<string[]> {
-    const ids = new Set([
-      ...(await this.#idsIn('contents', '.json')),
-      ...(await this.#idsIn('contents', '.tpk')),
-      ...(await this.#idsIn('licenses', '.json')),
-    ]);
+    const ids = new Set([...(await this.#idsIn('contents', '.json')), ...(await this.#idsIn('contents', '.tpk')), ...(await this.#idsIn('licenses', '.json'))]);
     return [...ids].sort();
   }
 

@@ -1,6 +1,15 @@
 import type { AccountLink, CatalogEntry, Device as DeviceInfo, Jwks } from '@tessera/protocol';
 import type { JWK } from 'jose';
-import { downloadPackage, obtainLicense, readCatalog, readCatalogEntry, type AcquireResult, type DownloadOptions, type DownloadResult, type LicenseResult } from './acquisition.ts';
+import {
+  downloadPackage,
+  obtainLicense,
+  readCatalog,
+  readCatalogEntry,
+  type AcquireResult,
+  type DownloadOptions,
+  type DownloadResult,
+  type LicenseResult,
+} from './acquisition.ts';
 import { AUTHORITY_KEYS_REFETCH_INTERVAL_MS, type AuthorityTrust } from './authority-keys.ts';
 import type { DeviceContext } from './device-context.ts';
 import { DeviceStore, type DeviceRecord, type LicenseRecord } from './device-store.ts';
@@ -117,7 +126,10 @@ export class Device {
   /** Registers this device with an authority (claims 1, 10); see `registerDevice`. */
   async register(input: RegisterInput): Promise<DeviceIdentity> {
     if (this.#record) {
-      throw new DeviceError('already_registered', `${this.home} already holds device ${this.#record.clientId} registered at ${this.#record.authority}; use another --home`);
+      throw new DeviceError(
+        'already_registered',
+        `${this.home} already holds device ${this.#record.clientId} registered at ${this.#record.authority}; use another --home`,
+      );
     }
     const { record, privateJwk } = await registerDevice(this.#context, input);
     this.#record = record;

@@ -46,7 +46,9 @@ type OwnParams<P> = Omit<P, 'authority'>;
  * parameter, which the client fills in from its issuer.
  */
 export type AuthorityRouteInput<N extends AuthorityRouteName> =
-  RouteInput<N> extends { params: infer P } ? Omit<RouteInput<N>, 'params'> & ({} extends OwnParams<P> ? { params?: OwnParams<P> } : { params: OwnParams<P> }) : RouteInput<N>;
+  RouteInput<N> extends { params: infer P }
+    ? Omit<RouteInput<N>, 'params'> & (Record<never, never> extends OwnParams<P> ? { params?: OwnParams<P> } : { params: OwnParams<P> })
+    : RouteInput<N>;
 
 export interface DownloadProgress {
   /** Bytes on disk so far, resumed part included. */
@@ -133,7 +135,8 @@ export class TesseraHttpClient {
       return parseRouteAnswer(name, { status: response.status, body: answer });
     } catch (error) {
       if (error instanceof RouteAnswerError) {
-        const what = error.reason === 'undeclared_status' ? `with status ${error.status}, which ${name} does not declare` : `with an unexpected body: ${error.detail}`;
+        const what =
+          error.reason === 'undeclared_status' ? `with status ${error.status}, which ${name} does not declare` : `with an unexpected body: ${error.detail}`;
         throw new DeviceError('unexpected_response', `${method} ${url} answered ${what}`);
       }
       throw error;
@@ -198,7 +201,9 @@ export class TesseraHttpClient {
     const reader = response.body.getReader();
     const read = () =>
       reader.read().catch((error: unknown) => {
-        throw new DeviceError('network_error', `the download from ${url} was interrupted after ${received} of ${total} bytes; run it again to resume`, { cause: error });
+        throw new DeviceError('network_error', `the download from ${url} was interrupted after ${received} of ${total} bytes; run it again to resume`, {
+          cause: error,
+        });
       });
     try {
       for (let next = await read(); !next.done; next = await read()) {

@@ -1,12 +1,5 @@
 import { licenseClaimsSchema, TOKEN_TYPES, type LicenseClaims } from '@tessera/protocol';
-import {
-  AuthorityKeyResolver,
-  claimedIssuer,
-  CLOCK_SKEW_SECONDS,
-  epochSeconds,
-  verifyAuthorityToken,
-  type AuthorityTrust,
-} from './authority-keys.ts';
+import { AuthorityKeyResolver, claimedIssuer, CLOCK_SKEW_SECONDS, epochSeconds, verifyAuthorityToken, type AuthorityTrust } from './authority-keys.ts';
 import { DeviceError, type DeviceErrorCode, type VerificationReason } from './errors.ts';
 
 export interface LicenseVerificationOptions extends AuthorityTrust {

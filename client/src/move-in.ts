@@ -40,7 +40,8 @@ export async function moveIn(ctx: DeviceContext, bundleFile: string): Promise<Re
 
   const certificate = await verifyCopyCertificateForDevice(manifest.copyCertificate, { ...ctx.trust(), clientId: own.clientId, now: ctx.now() });
   const { claims } = certificate;
-  if (manifest.contentId !== claims.cid) throw new DeviceError('bundle_invalid', `the bundle says it holds ${manifest.contentId} but its certificate moves ${claims.cid}`);
+  if (manifest.contentId !== claims.cid)
+    throw new DeviceError('bundle_invalid', `the bundle says it holds ${manifest.contentId} but its certificate moves ${claims.cid}`);
   const licenseId = certificate.license.claims.jti;
   const contentId = claims.cid;
 
@@ -53,9 +54,14 @@ export async function moveIn(ctx: DeviceContext, bundleFile: string): Promise<Re
       await store.ensureLayout();
       await storeVerifiedPackage(openBundlePackageStream(bundlePath, packageOffset, manifest), contentKey, store.packagePath(contentId));
     } catch (error) {
-      if (error instanceof BundleFormatError) throw new DeviceError('bundle_invalid', `the package in ${bundlePath} is damaged: ${error.message}`, { cause: error });
+      if (error instanceof BundleFormatError)
+        throw new DeviceError('bundle_invalid', `the package in ${bundlePath} is damaged: ${error.message}`, { cause: error });
       if (error instanceof PackageIntegrityError) {
-        throw new DeviceError('package_integrity', `the package in ${bundlePath} does not decrypt under the moved license (${error.reason}); nothing was stored`, { cause: error });
+        throw new DeviceError(
+          'package_integrity',
+          `the package in ${bundlePath} does not decrypt under the moved license (${error.reason}); nothing was stored`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -99,7 +105,8 @@ export async function moveIn(ctx: DeviceContext, bundleFile: string): Promise<Re
  */
 async function refuseReplayedCertificate(ctx: DeviceContext, licenseId: string, moveId: string): Promise<void> {
   const movedOn = (await ctx.store.listMoves()).some((m) => m.licenseId === licenseId);
-  const replayed = (detail: string) => new DeviceError('copy_certificate_invalid', `the certificate of move ${moveId} was already used: ${detail}`, { reason: 'replayed' });
+  const replayed = (detail: string) =>
+    new DeviceError('copy_certificate_invalid', `the certificate of move ${moveId} was already used: ${detail}`, { reason: 'replayed' });
   if (movedOn) throw replayed(`its license ${licenseId} has since moved on from this device`);
   let state: string | null = null;
   try {

@@ -54,7 +54,11 @@ export async function moveOut(ctx: DeviceContext, contentId: string, input: Move
   if (!license) throw new DeviceError('license_missing', `this device holds no license for ${contentId}`);
   const packagePath = store.packagePath(contentId);
   const packageLength = await fileSize(packagePath);
-  if (packageLength === null) throw new DeviceError('package_missing', `the package of ${contentId} is not on this device; run "tessera-device download ${contentId}" first, the destination needs it`);
+  if (packageLength === null)
+    throw new DeviceError(
+      'package_missing',
+      `the package of ${contentId} is not on this device; run "tessera-device download ${contentId}" first, the destination needs it`,
+    );
   const content = await store.readContent(contentId);
   const packageSha256 = await sha256File(packagePath);
   if (content && (content.packageSha256 !== packageSha256 || content.packageSize !== packageLength)) {
@@ -66,16 +70,26 @@ export async function moveOut(ctx: DeviceContext, contentId: string, input: Move
   let charged: Money | null = null;
   if (pending) {
     if (pending.destination.clientId !== destination.clientId || pending.destination.authority !== destination.authority) {
-      throw new DeviceError('move_pending', `${contentId} is already being moved to ${pending.destination.clientId} at ${pending.destination.authority} (move ${pending.moveId}); finish it with --to ${pending.destination.clientId}`);
+      throw new DeviceError(
+        'move_pending',
+        `${contentId} is already being moved to ${pending.destination.clientId} at ${pending.destination.authority} (move ${pending.moveId}); finish it with --to ${pending.destination.clientId}`,
+      );
     }
     move = pending;
   } else {
     if (license.state !== 'active') throw new DeviceError('license_not_active', `the license ${license.licenseId} for ${contentId} is ${license.state}`);
-    const response = await ctx.http().call(
-      'requestMove',
-      { body: { licenseId: license.licenseId, destination: { clientId: destination.clientId, ...(destinationAuthority !== own.authority ? { authority: destinationAuthority } : {}) } } },
-      ctx.auth(),
-    );
+    const response = await ctx
+      .http()
+      .call(
+        'requestMove',
+        {
+          body: {
+            licenseId: license.licenseId,
+            destination: { clientId: destination.clientId, ...(destinationAuthority !== own.authority ? { authority: destinationAuthority } : {}) },
+          },
+        },
+        ctx.auth(),
+      );
     // Across authorities the destination may not answer at once: the source authority keeps
     // the license reserved and retries on its own; the device waits for the outcome.
     const settled = response.state === 'reserved' ? await awaitMove(ctx, response.moveId, input.waitMs ?? 60_000) : response;
@@ -102,7 +116,9 @@ export async function moveOut(ctx: DeviceContext, contentId: string, input: Move
   }
 
   const sameAuthority = destinationAuthority === own.authority;
-  const destinationKeys: Pick<AuthorityTrust, 'authorityKeys' | 'refreshAuthorityKeys'> | null = sameAuthority ? ctx.trust() : await peerKeys(ctx, destinationAuthority);
+  const destinationKeys: Pick<AuthorityTrust, 'authorityKeys' | 'refreshAuthorityKeys'> | null = sameAuthority
+    ? ctx.trust()
+    : await peerKeys(ctx, destinationAuthority);
   try {
     await checkOutgoingCopyCertificate(
       move.certificate,
@@ -117,7 +133,11 @@ export async function moveOut(ctx: DeviceContext, contentId: string, input: Move
     );
   } catch (error) {
     if (error instanceof DeviceError) {
-      throw new DeviceError(error.code, `${error.detail}; the certificate of move ${move.moveId} is kept in ${store.movePath(move.moveId)}`, error.reason ? { reason: error.reason } : {});
+      throw new DeviceError(
+        error.code,
+        `${error.detail}; the certificate of move ${move.moveId} is kept in ${store.movePath(move.moveId)}`,
+        error.reason ? { reason: error.reason } : {},
+      );
     }
     throw error;
   }
@@ -132,7 +152,8 @@ export async function moveOut(ctx: DeviceContext, contentId: string, input: Move
     await rename(temp, bundlePath);
   } catch (error) {
     await rm(temp, { force: true });
-    if (error instanceof BundleFormatError) throw new DeviceError('package_integrity', `the package of ${contentId} changed while the bundle was written: ${error.message}`, { cause: error });
+    if (error instanceof BundleFormatError)
+      throw new DeviceError('package_integrity', `the package of ${contentId} changed while the bundle was written: ${error.message}`, { cause: error });
     throw error;
   }
 
@@ -171,7 +192,10 @@ async function awaitMove(ctx: DeviceContext, moveId: string, waitMs: number): Pr
     const move = await ctx.http().call('getDeviceMove', { params: { moveId } }, ctx.auth());
     if (move.state !== 'reserved') return move;
     if (Date.now() + delay > deadline) {
-      throw new DeviceError('move_pending', `the destination authority has not answered yet; the move ${moveId} stays reserved and the server keeps retrying — run the same move command again later`);
+      throw new DeviceError(
+        'move_pending',
+        `the destination authority has not answered yet; the move ${moveId} stays reserved and the server keeps retrying — run the same move command again later`,
+      );
     }
     await new Promise((r) => setTimeout(r, delay));
   }

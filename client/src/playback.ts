@@ -50,9 +50,17 @@ export async function playContent(ctx: DeviceContext, contentId: string, options
   const record = await ctx.store.readLicense(contentId);
   if (!record) throw new DeviceError('license_missing', `this device holds no license for ${contentId}; run "tessera-device license ${contentId}"`);
   if (record.state !== 'active') throw new DeviceError('license_not_active', `the license ${record.licenseId} for ${contentId} is ${record.state}`);
-  const verified = await verifyLicenseForDevice(record.token, { ...ctx.trust(), clientId, contentId, purpose: 'play', playCount: record.playCount, now: ctx.now() });
+  const verified = await verifyLicenseForDevice(record.token, {
+    ...ctx.trust(),
+    clientId,
+    contentId,
+    purpose: 'play',
+    playCount: record.playCount,
+    now: ctx.now(),
+  });
   const packagePath = ctx.store.packagePath(contentId);
-  if ((await fileSize(packagePath)) === null) throw new DeviceError('package_missing', `the package of ${contentId} is not on this device; run "tessera-device download ${contentId}"`);
+  if ((await fileSize(packagePath)) === null)
+    throw new DeviceError('package_missing', `the package of ${contentId} is not on this device; run "tessera-device download ${contentId}"`);
   const contentKey = await unwrapLicenseKey(ctx, verified, 'license_invalid');
 
   const out = resolve(options.out);
@@ -65,7 +73,11 @@ export async function playContent(ctx: DeviceContext, contentId: string, options
     });
   } catch (error) {
     if (error instanceof PackageIntegrityError) {
-      throw new DeviceError('package_integrity', `the package of ${contentId} failed its integrity check (${error.reason}): ${error.message}; nothing was written`, { cause: error });
+      throw new DeviceError(
+        'package_integrity',
+        `the package of ${contentId} failed its integrity check (${error.reason}): ${error.message}; nothing was written`,
+        { cause: error },
+      );
     }
     const code = (error as NodeJS.ErrnoException | null)?.code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') {
@@ -81,7 +93,11 @@ export async function listHeldContents(ctx: DeviceContext, options: ListOptions 
   if (options.refresh) await refreshLicenseStates(ctx);
   const held: HeldContent[] = [];
   for (const contentId of await ctx.store.listContentIds()) {
-    const [content, license, hasPackage] = await Promise.all([ctx.store.readContent(contentId), ctx.store.readLicense(contentId), ctx.store.hasPackage(contentId)]);
+    const [content, license, hasPackage] = await Promise.all([
+      ctx.store.readContent(contentId),
+      ctx.store.readLicense(contentId),
+      ctx.store.hasPackage(contentId),
+    ]);
     held.push({
       contentId,
       title: content?.title ?? null,

@@ -1,4 +1,13 @@
-import { clientCertificateClaimsSchema, jwkThumbprint, publicPart, TOKEN_TYPES, verifyJws, type AccountLink, type Device as DeviceInfo, type Jwks } from '@tessera/protocol';
+import {
+  clientCertificateClaimsSchema,
+  jwkThumbprint,
+  publicPart,
+  TOKEN_TYPES,
+  verifyJws,
+  type AccountLink,
+  type Device as DeviceInfo,
+  type Jwks,
+} from '@tessera/protocol';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { findSigningKey } from './authority-keys.ts';
 import { normalizeIssuer, type DeviceContext } from './device-context.ts';
@@ -27,7 +36,15 @@ export interface RegisterInput {
 }
 
 export function identityOf(record: DeviceRecord): DeviceIdentity {
-  return { clientId: record.clientId, leafId: record.leafId, authority: record.authority, user: record.user.username, userId: record.user.id, userGlobalId: record.user.globalId, label: record.label };
+  return {
+    clientId: record.clientId,
+    leafId: record.leafId,
+    authority: record.authority,
+    user: record.user.username,
+    userId: record.user.id,
+    userGlobalId: record.user.globalId,
+    label: record.label,
+  };
 }
 
 /**
@@ -64,7 +81,13 @@ export async function registerDevice(ctx: Pick<DeviceContext, 'store' | 'client'
   });
   const claims = certificate.payload;
   const boundToThisKey = (await jwkThumbprint(claims.cnf.jwk)) === (await jwkThumbprint(publicJwk));
-  if (claims.iss !== response.authority || claims.sub !== response.clientId || claims.leaf !== response.leafId || claims.uid !== response.user.id || !boundToThisKey) {
+  if (
+    claims.iss !== response.authority ||
+    claims.sub !== response.clientId ||
+    claims.leaf !== response.leafId ||
+    claims.uid !== response.user.id ||
+    !boundToThisKey
+  ) {
     throw new DeviceError('unexpected_response', 'the client certificate does not describe this device and its key');
   }
 
@@ -89,7 +112,15 @@ export async function registerDevice(ctx: Pick<DeviceContext, 'store' | 'client'
 /** Asks the authority who this device is: also proves the registration still works. */
 export async function whoami(ctx: DeviceContext): Promise<DeviceIdentity> {
   const me = await ctx.http().call('whoami', {}, ctx.auth());
-  return { clientId: me.clientId, leafId: me.leafId, authority: me.authority, user: me.user.username, userId: me.user.id, userGlobalId: me.user.globalId, label: me.label };
+  return {
+    clientId: me.clientId,
+    leafId: me.leafId,
+    authority: me.authority,
+    user: me.user.username,
+    userId: me.user.id,
+    userGlobalId: me.user.globalId,
+    label: me.label,
+  };
 }
 
 export async function listDevices(ctx: DeviceContext): Promise<DeviceInfo[]> {

@@ -54,7 +54,10 @@ describe('a device across its authority’s key rotations (real server)', () => 
     const contentId = await upload('After one rotation');
     const before = requests.length;
     const { license } = await phone.acquire(contentId);
-    assert.ok(phone.authorityKeys.keys.some((k) => k.kid === kidOf(license.token)), 'the new signing key was announced as next at registration');
+    assert.ok(
+      phone.authorityKeys.keys.some((k) => k.kid === kidOf(license.token)),
+      'the new signing key was announced as next at registration',
+    );
     assert.equal(jwksFetchesSince(before).length, 0);
     await phone.play(contentId, { out: join(workdir, 'one-rotation.out') });
   });
@@ -68,7 +71,10 @@ describe('a device across its authority’s key rotations (real server)', () => 
     const { license } = await tablet.acquire(contentId);
     const fetched = jwksFetchesSince(before);
     assert.deepEqual(fetched, [`${issuer}/jwks.json`], 'one fetch, from its own authority');
-    assert.ok(tablet.authorityKeys.keys.some((k) => k.kid === kidOf(license.token)), 'the refreshed authority keys include the key that signed the new license');
+    assert.ok(
+      tablet.authorityKeys.keys.some((k) => k.kid === kidOf(license.token)),
+      'the refreshed authority keys include the key that signed the new license',
+    );
     const stored = await (await reopen(tablet)).store.readDevice();
     assert.deepEqual(stored?.authorityKeys, tablet.authorityKeys, 'the refreshed keys are kept');
     await tablet.play(contentId, { out: join(workdir, 'two-rotations.out') });
@@ -129,10 +135,6 @@ describe('a device across its authority’s key rotations (real server)', () => 
       assert.equal(error.code, 'license_invalid');
       assert.equal(error.reason, 'unknown_key');
     }
-    assert.deepEqual(
-      jwksFetchesSince(before),
-      [`${issuer}/jwks.json`],
-      'keys come only from its own authority, and a burst of unknown kids costs one fetch',
-    );
+    assert.deepEqual(jwksFetchesSince(before), [`${issuer}/jwks.json`], 'keys come only from its own authority, and a burst of unknown kids costs one fetch');
   });
 });

@@ -33,9 +33,14 @@ after(async () => {
 function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // From another directory: the binary must not depend on the caller's working directory.
-    execFile(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { ...process.env, NODE_OPTIONS: '', TESSERA_DEVICE_HOME: join(workdir, 'home') } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: tmpdir(), env: { ...process.env, NODE_OPTIONS: '', TESSERA_DEVICE_HOME: join(workdir, 'home') } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -44,11 +44,7 @@ async function cli(...args: string[]): Promise<Run> {
         callback();
       },
     });
-  const code = await runCli(
-    ['node', 'tessera-device', ...args],
-    { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {} },
-    {},
-  );
+  const code = await runCli(['node', 'tessera-device', ...args], { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), env: {} }, {});
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }
 
@@ -57,7 +53,20 @@ describe('the tessera-device command line', () => {
   const tablet = () => join(workdir, 'alice-tablet');
 
   it('registers and reports who the device is, as JSON', async () => {
-    const registered = await cli('--home', home(), '--json', 'register', '--authority', ISSUER, '--username', 'alice', '--password', 'alice-password', '--label', 'phone');
+    const registered = await cli(
+      '--home',
+      home(),
+      '--json',
+      'register',
+      '--authority',
+      ISSUER,
+      '--username',
+      'alice',
+      '--password',
+      'alice-password',
+      '--label',
+      'phone',
+    );
     assert.equal(registered.code, 0, registered.stderr);
     const identity = registered.json();
     assert.match(identity.clientId, /^cli_/);

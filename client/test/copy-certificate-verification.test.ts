@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { decodeJwsUnverified, newId, signJws, TOKEN_TYPES, unwrapContentKey } from '@tessera/protocol';
-import {
-  checkOutgoingCopyCertificate,
-  DeviceError,
-  verifyCopyCertificateForDevice,
-  type CopyCertificateVerificationOptions,
-} from '../src/index.ts';
+import { checkOutgoingCopyCertificate, DeviceError, verifyCopyCertificateForDevice, type CopyCertificateVerificationOptions } from '../src/index.ts';
 import { createTestAuthority, createTestDevice, issueTestCopyCertificate, nowSeconds, tamperPayload, tamperSignature } from './support/tokens.ts';
 
 const ISSUER = 'https://licenses.example/t/store';
@@ -50,7 +45,10 @@ describe('verifying a copy certificate on the destination device', () => {
 
   it('refuses a certificate addressed to another device', async () => {
     const other = await createTestDevice();
-    const { certificate } = await issueTestCopyCertificate(authority, { destination: { clientId: other.clientId, publicJwk: other.keys.publicJwk }, contentId });
+    const { certificate } = await issueTestCopyCertificate(authority, {
+      destination: { clientId: other.clientId, publicJwk: other.keys.publicJwk },
+      contentId,
+    });
     assert.equal((await refusal(verifyCopyCertificateForDevice(certificate, options()))).reason, 'wrong_device');
   });
 
@@ -106,7 +104,11 @@ describe('verifying a copy certificate on the destination device', () => {
   });
 
   it('refuses a certificate whose embedded license was not issued by this move', async () => {
-    const { certificate } = await issueTestCopyCertificate(authority, { destination: toDestination, contentId, licenseOverrides: { origin: { type: 'move', move: newId('move') } } });
+    const { certificate } = await issueTestCopyCertificate(authority, {
+      destination: toDestination,
+      contentId,
+      licenseOverrides: { origin: { type: 'move', move: newId('move') } },
+    });
     assert.equal((await refusal(verifyCopyCertificateForDevice(certificate, options()))).reason, 'wrong_move');
     const purchased = await issueTestCopyCertificate(authority, { destination: toDestination, contentId, licenseOverrides: { origin: { type: 'purchase' } } });
     assert.equal((await refusal(verifyCopyCertificateForDevice(purchased.certificate, options()))).reason, 'wrong_move');
@@ -150,7 +152,11 @@ describe("the source device's check of the certificate it is handed", () => {
 
   it('checks the structure only when the destination authority keys are not at hand', async () => {
     const { certificate, moveId } = await issueTestCopyCertificate(authority, { destination: toDestination, contentId, source });
-    const checked = await checkOutgoingCopyCertificate(certificate, { moveId, contentId, source, destination: { iss: ISSUER, sub: destination.clientId } }, null);
+    const checked = await checkOutgoingCopyCertificate(
+      certificate,
+      { moveId, contentId, source, destination: { iss: ISSUER, sub: destination.clientId } },
+      null,
+    );
     assert.equal(checked.signatureVerified, false);
   });
 
@@ -158,8 +164,14 @@ describe("the source device's check of the certificate it is handed", () => {
     const { certificate, moveId } = await issueTestCopyCertificate(authority, { destination: toDestination, contentId, source });
     const expected = { moveId, contentId, source, destination: { iss: ISSUER, sub: destination.clientId } };
     const keys = { authorityKeys: authority.jwks };
-    assert.equal((await refusal(checkOutgoingCopyCertificate(certificate, { ...expected, source: { ...source, lic: newId('license') } }, keys))).reason, 'wrong_device');
-    assert.equal((await refusal(checkOutgoingCopyCertificate(certificate, { ...expected, destination: { iss: ISSUER, sub: newId('client') } }, keys))).reason, 'wrong_device');
+    assert.equal(
+      (await refusal(checkOutgoingCopyCertificate(certificate, { ...expected, source: { ...source, lic: newId('license') } }, keys))).reason,
+      'wrong_device',
+    );
+    assert.equal(
+      (await refusal(checkOutgoingCopyCertificate(certificate, { ...expected, destination: { iss: ISSUER, sub: newId('client') } }, keys))).reason,
+      'wrong_device',
+    );
     assert.equal((await refusal(checkOutgoingCopyCertificate(certificate, { ...expected, moveId: newId('move') }, null))).reason, 'wrong_move');
     assert.equal((await refusal(checkOutgoingCopyCertificate(tamperSignature(certificate), expected, keys))).reason, 'signature');
   });
@@ -167,7 +179,11 @@ describe("the source device's check of the certificate it is handed", () => {
   it("refuses a certificate not signed by the destination's authority", async () => {
     const { certificate, moveId } = await issueTestCopyCertificate(authority, { destination: toDestination, contentId, source });
     const error = await refusal(
-      checkOutgoingCopyCertificate(certificate, { moveId, contentId, source, destination: { iss: 'https://other.example/t/shop', sub: destination.clientId } }, null),
+      checkOutgoingCopyCertificate(
+        certificate,
+        { moveId, contentId, source, destination: { iss: 'https://other.example/t/shop', sub: destination.clientId } },
+        null,
+      ),
     );
     assert.equal(error.reason, 'wrong_issuer');
   });

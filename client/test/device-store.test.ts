@@ -30,7 +30,10 @@ describe('the device store', () => {
 
   it('refuses an ID that would name a file outside the home', () => {
     const store = new DeviceStore(join(workdir, 'ids'));
-    assert.throws(() => store.packagePath('../../etc/passwd'), (e: unknown) => e instanceof DeviceError && e.code === 'invalid_input');
+    assert.throws(
+      () => store.packagePath('../../etc/passwd'),
+      (e: unknown) => e instanceof DeviceError && e.code === 'invalid_input',
+    );
     assert.throws(() => store.licensePath('cnt_../x'), DeviceError);
   });
 
@@ -38,7 +41,10 @@ describe('the device store', () => {
     const path = join(workdir, 'atomic.json');
     await writeFileAtomic(path, 'one');
     await writeFileAtomic(path, 'two');
-    assert.deepEqual((await readdir(workdir)).filter((n) => n.startsWith('atomic.json')), ['atomic.json']);
+    assert.deepEqual(
+      (await readdir(workdir)).filter((n) => n.startsWith('atomic.json')),
+      ['atomic.json'],
+    );
   });
 
   it('reports a damaged state file as such instead of guessing', async () => {
@@ -53,7 +59,10 @@ describe('the device store', () => {
     const home = join(workdir, 'fresh');
     const device = await Device.open(home);
     assert.equal(device.isRegistered, false);
-    assert.throws(() => device.identity, (e: unknown) => e instanceof DeviceError && e.code === 'not_registered');
+    assert.throws(
+      () => device.identity,
+      (e: unknown) => e instanceof DeviceError && e.code === 'not_registered',
+    );
     await assert.rejects(readdir(home));
   });
 });

@@ -82,7 +82,11 @@ async function rejection<T extends Error>(promise: Promise<unknown>, type: new (
 }
 
 const out = (name: string) => join(workdir, name);
-const exists = async (path: string) => stat(path).then(() => true, () => false);
+const exists = async (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('registration', () => {
   it('stores the identity, the authority keys and a private key only its owner can read', async () => {
@@ -114,7 +118,10 @@ describe('registration', () => {
 
   it('reports an unreachable authority as a network error', async () => {
     const device = await newDevice();
-    const error = await rejection(device.register({ authority: `http://127.0.0.1:${await closedPort()}/t/nowhere`, username: 'alice', password: 'p' }), DeviceError);
+    const error = await rejection(
+      device.register({ authority: `http://127.0.0.1:${await closedPort()}/t/nowhere`, username: 'alice', password: 'p' }),
+      DeviceError,
+    );
     assert.equal(error.code, 'network_error');
   });
 
@@ -122,7 +129,10 @@ describe('registration', () => {
     const first = await registered();
     const second = await registered();
     const ids = (await first.devices()).map((d) => d.clientId);
-    assert.ok(ids.includes(first.identity.clientId) && ids.includes(second.identity.clientId), `the device list holds both of the user’s devices: ${ids.join(', ')}`);
+    assert.ok(
+      ids.includes(first.identity.clientId) && ids.includes(second.identity.clientId),
+      `the device list holds both of the user’s devices: ${ids.join(', ')}`,
+    );
     assert.equal((await first.deactivate(second.identity.clientId)).status, 'revoked');
     assert.equal((await rejection(second.whoami(), TesseraProblem)).code, 'client_revoked');
   });
@@ -193,7 +203,10 @@ describe('acquiring and playing', () => {
     const error = await rejection(device.play(entry.id, { out: out('altered.out') }), DeviceError);
     assert.equal(error.code, 'package_integrity');
     assert.equal(await exists(out('altered.out')), false);
-    assert.deepEqual((await readdir(workdir)).filter((n) => n.startsWith('altered.out')), []);
+    assert.deepEqual(
+      (await readdir(workdir)).filter((n) => n.startsWith('altered.out')),
+      [],
+    );
     assert.equal((await device.store.readLicense(entry.id))?.playCount, 0);
   });
 
@@ -348,7 +361,11 @@ describe('moving a content between devices', () => {
     const { manifest } = await readBundleManifest(bundle);
     const impostor = source.store.packagePath(other.id);
     const swapped = out('swapped.tsb');
-    await writeBundle({ ...manifest, packageSha256: other.packageSha256, packageLength: other.packageSize }, createReadStream(impostor), createWriteStream(swapped));
+    await writeBundle(
+      { ...manifest, packageSha256: other.packageSha256, packageLength: other.packageSize },
+      createReadStream(impostor),
+      createWriteStream(swapped),
+    );
     const error = await rejection(destination.receive(swapped), DeviceError);
     assert.equal(error.code, 'package_integrity');
     assert.equal(await destination.store.hasPackage(entry.id), false);

@@ -127,7 +127,11 @@ describe('verifying a license on the device', () => {
   });
 
   it("never verifies a signature with the authority's encryption key", async () => {
-    const token = await issueTestLicense(authority, { device: forDevice, contentId, signWith: { ...authority.encryption, privateJwk: { ...authority.encryption.privateJwk, kid: authority.encryption.kid } } });
+    const token = await issueTestLicense(authority, {
+      device: forDevice,
+      contentId,
+      signWith: { ...authority.encryption, privateJwk: { ...authority.encryption.privateJwk, kid: authority.encryption.kid } },
+    });
     assert.equal((await refusal(verifyLicenseForDevice(token, options()))).reason, 'unknown_key');
   });
 

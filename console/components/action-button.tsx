@@ -90,7 +90,11 @@ export function ActionButton<N extends AdminRouteName>({
               <Button onClick={close} autoFocus>
                 Cancel
               </Button>
-              <Button variant={variant === 'secondary' ? 'primary' : variant} disabled={pending} onClick={() => void run(name, input).then((ok) => ok && close())}>
+              <Button
+                variant={variant === 'secondary' ? 'primary' : variant}
+                disabled={pending}
+                onClick={() => void run(name, input).then((ok) => ok && close())}
+              >
                 {pending ? 'Working…' : confirm.confirmLabel}
               </Button>
             </div>

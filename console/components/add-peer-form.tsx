@@ -40,18 +40,30 @@ export function AddPeerForm({ onDone }: { onDone?: () => void }) {
   const pin = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     if (!found) return;
-    void add.run('addPeer', { params: { authority }, body: { issuer: found.issuer, thumbprint: pasted.trim(), ...(name.trim() ? { name: name.trim() } : {}) } }, (peer) => {
-      setAdded(peer.issuer);
-      setFound(null);
-      setPasted('');
-      onDone?.();
-    });
+    void add.run(
+      'addPeer',
+      { params: { authority }, body: { issuer: found.issuer, thumbprint: pasted.trim(), ...(name.trim() ? { name: name.trim() } : {}) } },
+      (peer) => {
+        setAdded(peer.issuer);
+        setFound(null);
+        setPasted('');
+        onDone?.();
+      },
+    );
   };
 
   return (
     <div className="space-y-5">
       <form onSubmit={fetchConfiguration} className="flex flex-wrap items-end gap-3" aria-label="Find a peer authority">
-        <TextField label="Issuer URL of the peer authority" id="peer-issuer" className="min-w-0 flex-1" name="issuer" type="url" required placeholder="https://licenses.example.com/t/borealis" />
+        <TextField
+          label="Issuer URL of the peer authority"
+          id="peer-issuer"
+          className="min-w-0 flex-1"
+          name="issuer"
+          type="url"
+          required
+          placeholder="https://licenses.example.com/t/borealis"
+        />
         <Button type="submit" disabled={discover.pending}>
           {discover.pending ? 'Fetching…' : 'Fetch its configuration'}
         </Button>
@@ -71,10 +83,16 @@ export function AddPeerForm({ onDone }: { onDone?: () => void }) {
           </div>
           <div>
             <p className="text-sm font-medium text-slate-800">Thumbprint of the key that signed its entity configuration</p>
-            <p id="fetched-thumbprint" className="mt-1 rounded-md bg-slate-100 px-3 py-2 font-mono text-base tracking-wide break-all text-slate-900" aria-label="Fetched thumbprint">
+            <p
+              id="fetched-thumbprint"
+              className="mt-1 rounded-md bg-slate-100 px-3 py-2 font-mono text-base tracking-wide break-all text-slate-900"
+              aria-label="Fetched thumbprint"
+            >
               {grouped(found.thumbprint)}
             </p>
-            <p className="mt-1 text-xs text-slate-500">Compare it with the thumbprint the peer’s operator gave you by another channel (phone, signed e-mail) before you pin it.</p>
+            <p className="mt-1 text-xs text-slate-500">
+              Compare it with the thumbprint the peer’s operator gave you by another channel (phone, signed e-mail) before you pin it.
+            </p>
           </div>
           <TextField
             label="Thumbprint received out of band"
@@ -89,7 +107,11 @@ export function AddPeerForm({ onDone }: { onDone?: () => void }) {
             aria-describedby="peer-thumbprint-match"
           />
           <p id="peer-thumbprint-match" aria-live="polite" className={`text-sm ${pasted ? (matches ? 'text-emerald-700' : 'text-red-700') : 'text-slate-500'}`}>
-            {!pasted ? 'Paste it to compare.' : matches ? '✓ Matches the fetched thumbprint.' : '✗ Does not match the fetched thumbprint: do not pin this peer.'}
+            {!pasted
+              ? 'Paste it to compare.'
+              : matches
+                ? '✓ Matches the fetched thumbprint.'
+                : '✗ Does not match the fetched thumbprint: do not pin this peer.'}
           </p>
           <TextField label="Display name" id="peer-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
           {add.problem ? <ProblemAlert problem={add.problem} /> : null}

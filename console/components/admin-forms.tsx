@@ -14,7 +14,15 @@ export function AddAdminForm() {
     const name = String(f.get('name') ?? '').trim();
     void run(
       'addAdmin',
-      { params: { authority }, body: { email: String(f.get('email') ?? '').trim(), role: f.get('role') as AdminRole, ...(name ? { name } : {}), password: String(f.get('password') ?? '') } },
+      {
+        params: { authority },
+        body: {
+          email: String(f.get('email') ?? '').trim(),
+          role: f.get('role') as AdminRole,
+          ...(name ? { name } : {}),
+          password: String(f.get('password') ?? ''),
+        },
+      },
       () => form.reset(),
     );
   });
@@ -23,7 +31,16 @@ export function AddAdminForm() {
       {problem ? <ProblemAlert problem={problem} className="sm:col-span-2 lg:col-span-5" /> : null}
       <TextField label="E-mail" id="admin-email" name="email" type="email" required />
       <TextField label="Name" id="admin-name" name="name" maxLength={120} />
-      <TextField label="Password" id="admin-password" hint="At least 10 characters. Someone who already administers on this server keeps their own password." name="password" type="password" minLength={10} required autoComplete="new-password" />
+      <TextField
+        label="Password"
+        id="admin-password"
+        hint="At least 10 characters. Someone who already administers on this server keeps their own password."
+        name="password"
+        type="password"
+        minLength={10}
+        required
+        autoComplete="new-password"
+      />
       <Field label="Role" htmlFor="admin-role">
         <select id="admin-role" name="role" defaultValue="viewer" className={inputClass}>
           {ROLES.map((r) => (

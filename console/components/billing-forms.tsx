@@ -22,7 +22,14 @@ export function PricesForm({ prices }: { prices: { currency: string; license: nu
     void run('updatePrices', { params: { authority }, body: { license, move, federationFee } }, () => setSaved(true));
   });
   const field = (name: 'license' | 'move' | 'federationFee', label: string, hint: string) => (
-    <TextField label={`${label} (${currency})`} id={`price-${name}`} hint={hint} name={name} inputMode="decimal" defaultValue={toDecimal(prices[name], currency)} />
+    <TextField
+      label={`${label} (${currency})`}
+      id={`price-${name}`}
+      hint={hint}
+      name={name}
+      inputMode="decimal"
+      defaultValue={toDecimal(prices[name], currency)}
+    />
   );
   return (
     <form onSubmit={submit} className="grid grid-cols-1 gap-4 sm:grid-cols-3" aria-label="Edit prices">
@@ -42,7 +49,9 @@ export function IssueInvoicesForm({ defaultPeriod }: { defaultPeriod: string }) 
   const submit = withFields((f) => {
     setResult(null);
     const period = String(f.get('period') ?? '');
-    void run('issueInvoices', { params: { authority }, body: { period } }, (r) => setResult(`${r.issued.length} invoice${r.issued.length === 1 ? '' : 's'} issued for ${r.period}.`));
+    void run('issueInvoices', { params: { authority }, body: { period } }, (r) =>
+      setResult(`${r.issued.length} invoice${r.issued.length === 1 ? '' : 's'} issued for ${r.period}.`),
+    );
   });
   return (
     <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Issue invoices">

@@ -116,33 +116,33 @@ function DataTable({ caption, headers, rows }: { caption: string; headers: strin
   // The wrapper is what is visually hidden: a table ignores the 1px width of `sr-only` and would widen the page.
   return (
     <div className="sr-only">
-    <table>
-      <caption>{caption}, days with activity</caption>
-      <thead>
-        <tr>
-          {headers.map((h) => (
-            <th key={h} scope="col">
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.length === 0 ? (
+      <table>
+        <caption>{caption}, days with activity</caption>
+        <thead>
           <tr>
-            <td colSpan={headers.length}>none</td>
+            {headers.map((h) => (
+              <th key={h} scope="col">
+                {h}
+              </th>
+            ))}
           </tr>
-        ) : (
-          rows.map((r) => (
-            <tr key={r[0]}>
-              {r.map((c, i) => (
-                <td key={i}>{c}</td>
-              ))}
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
+            <tr>
+              <td colSpan={headers.length}>none</td>
             </tr>
-          ))
-        )}
-      </tbody>
-    </table>
+          ) : (
+            rows.map((r) => (
+              <tr key={r[0]}>
+                {r.map((c, i) => (
+                  <td key={i}>{c}</td>
+                ))}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -33,5 +33,5 @@ export function useCan(name: RouteName): boolean {
 
 /** Renders its children only when the role allows the route: no button that would fail. */
 export function IfCan({ name, children }: { name: RouteName; children: ReactNode }) {
-  return useCan(name) ? <>{children}</> : null;
+  return useCan(name) ? children : null;
 }

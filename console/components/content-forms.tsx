@@ -48,8 +48,22 @@ export function EditContentForm({ content, currency }: { content: AdminContent; 
       <Field label="Description" htmlFor="content-description" className="sm:col-span-2">
         <textarea id="content-description" name="description" rows={2} maxLength={2000} defaultValue={content.description ?? ''} className={inputClass} />
       </Field>
-      <TextField label={`License price (${currency})`} id="content-license-price" hint="Empty: the authority’s price." name="licensePrice" inputMode="decimal" defaultValue={toDecimal(content.licensePrice, currency)} />
-      <TextField label={`Move price (${currency})`} id="content-move-price" hint="Empty: the authority’s price." name="movePrice" inputMode="decimal" defaultValue={toDecimal(content.movePrice, currency)} />
+      <TextField
+        label={`License price (${currency})`}
+        id="content-license-price"
+        hint="Empty: the authority’s price."
+        name="licensePrice"
+        inputMode="decimal"
+        defaultValue={toDecimal(content.licensePrice, currency)}
+      />
+      <TextField
+        label={`Move price (${currency})`}
+        id="content-move-price"
+        hint="Empty: the authority’s price."
+        name="movePrice"
+        inputMode="decimal"
+        defaultValue={toDecimal(content.movePrice, currency)}
+      />
       <SaveRow pending={pending} saved={saved} label="Save changes" className="sm:col-span-2" />
     </form>
   );

@@ -79,7 +79,15 @@ export interface Pages {
  * A list as loaded from the admin API, shown the one way every page shows it: the server's
  * problem, or `empty` when there is nothing, or the table (with its pager when the list is paged).
  */
-export function LoadedTable<T>({ result, empty, pages, label, columns, rowKey, current }: DataTableProps<T> & { result: Loaded<{ items: T[]; nextCursor?: string | null }>; empty: ReactNode; pages?: Pages }) {
+export function LoadedTable<T>({
+  result,
+  empty,
+  pages,
+  label,
+  columns,
+  rowKey,
+  current,
+}: DataTableProps<T> & { result: Loaded<{ items: T[]; nextCursor?: string | null }>; empty: ReactNode; pages?: Pages }) {
   if (!result.ok) return <ProblemAlert problem={result.problem} />;
   if (result.data.items.length === 0) return <>{empty}</>;
   return (

@@ -10,7 +10,21 @@ import { formatDateTime } from '@/lib/format.ts';
 type AdminDevice = z.infer<typeof adminDeviceSchema>;
 
 /** Devices as both the devices list and a user's page show them (the latter without the user column). */
-export function DeviceTable({ devices, authority, base, showUser = true, empty, pages }: { devices: Loaded<{ items: AdminDevice[]; nextCursor: string | null }>; authority: string; base: string; showUser?: boolean; empty: ReactNode; pages: Pages }) {
+export function DeviceTable({
+  devices,
+  authority,
+  base,
+  showUser = true,
+  empty,
+  pages,
+}: {
+  devices: Loaded<{ items: AdminDevice[]; nextCursor: string | null }>;
+  authority: string;
+  base: string;
+  showUser?: boolean;
+  empty: ReactNode;
+  pages: Pages;
+}) {
   return (
     <LoadedTable
       result={devices}

@@ -3,7 +3,17 @@ import { useId, useState, type ReactNode } from 'react';
 import { Button, cx } from './ui.tsx';
 
 /** A panel opened by a button (e.g. a "create" form above a list). */
-export function Disclosure({ label, children, className, variant = 'primary' }: { label: string; children: ReactNode; className?: string; variant?: 'primary' | 'secondary' }) {
+export function Disclosure({
+  label,
+  children,
+  className,
+  variant = 'primary',
+}: {
+  label: string;
+  children: ReactNode;
+  className?: string;
+  variant?: 'primary' | 'secondary';
+}) {
   const [open, setOpen] = useState(false);
   const id = useId();
   return (

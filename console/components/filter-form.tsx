@@ -14,7 +14,19 @@ export function FilterForm({ action, label, children }: { action: string; label:
   );
 }
 
-export function FilterInput({ name, label, defaultValue, placeholder, className }: { name: string; label: string; defaultValue?: string; placeholder?: string; className?: string }) {
+export function FilterInput({
+  name,
+  label,
+  defaultValue,
+  placeholder,
+  className,
+}: {
+  name: string;
+  label: string;
+  defaultValue?: string;
+  placeholder?: string;
+  className?: string;
+}) {
   const id = `filter-${name}`;
   return (
     <div className={cx('min-w-0', className)}>
@@ -27,7 +39,19 @@ export function FilterInput({ name, label, defaultValue, placeholder, className 
 }
 
 /** A choice among `options` (a plain string is its own label); `any`, when given, is the first option: no filter. */
-export function FilterSelect({ name, label, defaultValue, any, options }: { name: string; label: string; defaultValue?: string; any?: string; options: readonly (string | { value: string; label: string })[] }) {
+export function FilterSelect({
+  name,
+  label,
+  defaultValue,
+  any,
+  options,
+}: {
+  name: string;
+  label: string;
+  defaultValue?: string;
+  any?: string;
+  options: readonly (string | { value: string; label: string })[];
+}) {
   const id = `filter-${name}`;
   const choices = [...(any === undefined ? [] : [{ value: '', label: any }]), ...options.map((o) => (typeof o === 'string' ? { value: o, label: o } : o))];
   return (

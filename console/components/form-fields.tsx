@@ -4,7 +4,14 @@ import { Button, Field, cx, inputClass } from './ui.tsx';
 /* The parts every admin form is made of (no state: the form keeps it and passes it in). */
 
 /** A labelled input; its hint, when there is one, is what screen readers read with it. */
-export function TextField({ label, id, hint, className, inputClassName, ...input }: Omit<ComponentProps<'input'>, 'className'> & { label: string; id: string; hint?: ReactNode; className?: string; inputClassName?: string }) {
+export function TextField({
+  label,
+  id,
+  hint,
+  className,
+  inputClassName,
+  ...input
+}: Omit<ComponentProps<'input'>, 'className'> & { label: string; id: string; hint?: ReactNode; className?: string; inputClassName?: string }) {
   return (
     <Field label={label} htmlFor={id} hint={hint} className={className}>
       <input id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...input} className={cx(inputClass, inputClassName)} />

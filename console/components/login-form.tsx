@@ -10,7 +10,9 @@ export function LoginForm({ serverKey }: { serverKey: string }) {
     <form action={action} className="space-y-4" aria-describedby={state.problem ? 'login-problem' : undefined}>
       {state.problem ? (
         <div id="login-problem">
-          <ProblemAlert problem={state.problem.code === 'invalid_credentials' ? { ...state.problem, title: 'Wrong e-mail or password', detail: undefined } : state.problem} />
+          <ProblemAlert
+            problem={state.problem.code === 'invalid_credentials' ? { ...state.problem, title: 'Wrong e-mail or password', detail: undefined } : state.problem}
+          />
         </div>
       ) : null}
       <TextField label="E-mail" id="email" name="email" type="email" autoComplete="username" required defaultValue={state.email} />

@@ -30,7 +30,17 @@ function href(basePath: string, sp: SearchParams, cursor: string | undefined, tr
   return qs ? `${basePath}?${qs}` : basePath;
 }
 
-export function Pagination({ basePath, searchParams, nextCursor, label }: { basePath: string; searchParams: SearchParams; nextCursor: string | null; label: string }) {
+export function Pagination({
+  basePath,
+  searchParams,
+  nextCursor,
+  label,
+}: {
+  basePath: string;
+  searchParams: SearchParams;
+  nextCursor: string | null;
+  label: string;
+}) {
   const { cursor, trail } = pageOf(searchParams);
   const hasPrevious = cursor !== undefined;
   if (!hasPrevious && !nextCursor) return null;

@@ -41,6 +41,7 @@ export function Sidebar({
   const [open, setOpen] = useState(false);
   const navId = useId();
   const base = `/${serverKey}/${authority}`;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the menu closes whenever the page changes, which `pathname` signals.
   useEffect(() => setOpen(false), [pathname]);
 
   const isCurrent = (href: string) => (href === '' ? pathname === base : pathname === base + href || pathname.startsWith(`${base}${href}/`));

@@ -33,7 +33,10 @@ export function TokenView({ token, label }: { token: string; label: string }) {
         </div>
         <div>
           <h3 className="mb-1 text-sm font-medium text-slate-700">Claims</h3>
-          <JsonView value={wrappedKey ? { ...payload, key: `<JWE ${String(wrappedKey.alg)} / ${String(wrappedKey.enc)}>` } : payload} label={`${label} claims`} />
+          <JsonView
+            value={wrappedKey ? { ...payload, key: `<JWE ${String(wrappedKey.alg)} / ${String(wrappedKey.enc)}>` } : payload}
+            label={`${label} claims`}
+          />
         </div>
       </div>
       {wrappedKey ? (

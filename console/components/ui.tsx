@@ -88,7 +88,12 @@ const badgeTones: Record<string, string> = {
 export function Badge({ children, tone }: { children: ReactNode; tone?: string }) {
   const key = tone ?? (typeof children === 'string' ? children : '');
   return (
-    <span className={cx('inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset', badgeTones[key] ?? 'bg-slate-50 text-slate-700 ring-slate-500/20')}>
+    <span
+      className={cx(
+        'inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset',
+        badgeTones[key] ?? 'bg-slate-50 text-slate-700 ring-slate-500/20',
+      )}
+    >
       {children}
     </span>
   );
@@ -110,11 +115,21 @@ export const buttonClass = (variant: ButtonVariant = 'secondary', size: 'sm' | '
     focusRing,
   );
 
-export function Button({ variant = 'secondary', size = 'md', className, ...props }: ComponentProps<'button'> & { variant?: ButtonVariant; size?: 'sm' | 'md' }) {
+export function Button({
+  variant = 'secondary',
+  size = 'md',
+  className,
+  ...props
+}: ComponentProps<'button'> & { variant?: ButtonVariant; size?: 'sm' | 'md' }) {
   return <button type="button" {...props} className={cx(buttonClass(variant, size), className)} />;
 }
 
-export function ButtonLink({ variant = 'secondary', size = 'md', className, ...props }: ComponentProps<typeof Link> & { variant?: ButtonVariant; size?: 'sm' | 'md' }) {
+export function ButtonLink({
+  variant = 'secondary',
+  size = 'md',
+  className,
+  ...props
+}: ComponentProps<typeof Link> & { variant?: ButtonVariant; size?: 'sm' | 'md' }) {
   return <Link {...props} className={cx(buttonClass(variant, size), className)} />;
 }
 
@@ -123,7 +138,19 @@ export const inputClass = cx(
   'focus:ring-2 focus:ring-inset focus:ring-indigo-600 focus:outline-none disabled:bg-slate-50 disabled:text-slate-500',
 );
 
-export function Field({ label, htmlFor, hint, children, className }: { label: string; htmlFor: string; hint?: ReactNode; children: ReactNode; className?: string }) {
+export function Field({
+  label,
+  htmlFor,
+  hint,
+  children,
+  className,
+}: {
+  label: string;
+  htmlFor: string;
+  hint?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
     <div className={className}>
       <label htmlFor={htmlFor} className="block text-sm font-medium text-slate-800">
@@ -161,7 +188,12 @@ export function Td({ children, className }: { children?: ReactNode; className?: 
 }
 
 export function TextLink({ className, ...props }: ComponentProps<typeof Link>) {
-  return <Link {...props} className={cx('font-medium [overflow-wrap:anywhere] text-indigo-700 underline-offset-2 hover:underline', focusRing, 'rounded-sm', className)} />;
+  return (
+    <Link
+      {...props}
+      className={cx('font-medium [overflow-wrap:anywhere] text-indigo-700 underline-offset-2 hover:underline', focusRing, 'rounded-sm', className)}
+    />
+  );
 }
 
 export function Mono({ children, className }: { children: ReactNode; className?: string }) {
@@ -193,7 +225,11 @@ export function DetailsCard({ title, items }: { title: string; items: [string, R
 
 export function JsonView({ value, label }: { value: unknown; label: string }) {
   return (
-    <pre aria-label={label} tabIndex={0} className={cx('max-h-[28rem] overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100', focusRing)}>
+    <pre
+      aria-label={label}
+      tabIndex={0}
+      className={cx('max-h-[28rem] overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-relaxed text-slate-100', focusRing)}
+    >
       {JSON.stringify(value, null, 2)}
     </pre>
   );

@@ -29,7 +29,7 @@ export function UploadForm() {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const file = f.get('file');
-    if (!(file instanceof File) || file.size === 0 && file.name === '') {
+    if (!(file instanceof File) || (file.size === 0 && file.name === '')) {
       setProblem({ status: 400, code: 'invalid_request', title: 'Choose a file to upload' });
       return;
     }
@@ -94,8 +94,24 @@ export function UploadForm() {
           className="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-medium file:text-slate-900 hover:file:bg-slate-200"
         />
       </Field>
-      <TextField label="Title" id="upload-title" name="title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} disabled={!!progress} />
-      <TextField label="Content ID" id="upload-id" hint="Optional, e.g. cnt_my-film; a fresh ID otherwise." name="id" pattern="cnt_[A-Za-z0-9_\-]{3,60}" disabled={!!progress} />
+      <TextField
+        label="Title"
+        id="upload-title"
+        name="title"
+        required
+        maxLength={200}
+        value={title}
+        onChange={(e) => setTitle(e.target.value)}
+        disabled={!!progress}
+      />
+      <TextField
+        label="Content ID"
+        id="upload-id"
+        hint="Optional, e.g. cnt_my-film; a fresh ID otherwise."
+        name="id"
+        pattern="cnt_[A-Za-z0-9_\-]{3,60}"
+        disabled={!!progress}
+      />
       <Field label="Description" htmlFor="upload-description" className="sm:col-span-2">
         <textarea id="upload-description" name="description" rows={2} maxLength={2000} disabled={!!progress} className={inputClass} />
       </Field>

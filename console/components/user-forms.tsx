@@ -11,7 +11,10 @@ export function CreateUserForm() {
     const displayName = String(f.get('displayName') ?? '').trim();
     void run(
       'createUser',
-      { params: { authority }, body: { username: String(f.get('username') ?? '').trim(), password: String(f.get('password') ?? ''), ...(displayName ? { displayName } : {}) } },
+      {
+        params: { authority },
+        body: { username: String(f.get('username') ?? '').trim(), password: String(f.get('password') ?? ''), ...(displayName ? { displayName } : {}) },
+      },
       () => form.reset(),
     );
   });
@@ -20,7 +23,16 @@ export function CreateUserForm() {
       {problem ? <ProblemAlert problem={problem} className="sm:col-span-3" /> : null}
       <TextField label="Username" id="user-username" name="username" required maxLength={64} pattern="[A-Za-z0-9._@+\-]+" />
       <TextField label="Display name" id="user-display" name="displayName" maxLength={120} />
-      <TextField label="Password" id="user-password" hint="At least 8 characters." name="password" type="password" required minLength={8} autoComplete="new-password" />
+      <TextField
+        label="Password"
+        id="user-password"
+        hint="At least 8 characters."
+        name="password"
+        type="password"
+        required
+        minLength={8}
+        autoComplete="new-password"
+      />
       <div className="sm:col-span-3">
         <SubmitButton pending={pending} busyLabel="Creating…">
           Create user

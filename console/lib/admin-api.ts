@@ -1,7 +1,17 @@
 import 'server-only';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { buildRouteRequest, parseRouteAnswer, routeAnswerFormat, RouteAnswerError, RouteInputError, type RouteInput, type RouteName, type RouteOutput, type routes } from '@tessera/protocol';
+import {
+  buildRouteRequest,
+  parseRouteAnswer,
+  routeAnswerFormat,
+  RouteAnswerError,
+  RouteInputError,
+  type RouteInput,
+  type RouteName,
+  type RouteOutput,
+  type routes,
+} from '@tessera/protocol';
 import { ProblemError, toProblem, unreachable, type Problem } from './problem.ts';
 import { findServer, sessionCookieName, UPSTREAM_SESSION_COOKIE, type LicenseServer } from './servers.ts';
 
@@ -31,12 +41,16 @@ function invalidRequest(error: RouteInputError): ProblemError {
 }
 
 function unexpectedAnswer(server: LicenseServer, error: RouteAnswerError): ProblemError {
-  if (error.reason === 'undeclared_status') return new ProblemError({ status: 502, code: 'unexpected_answer', title: `${server.name} answered with an undeclared status ${error.status}` });
+  if (error.reason === 'undeclared_status')
+    return new ProblemError({ status: 502, code: 'unexpected_answer', title: `${server.name} answered with an undeclared status ${error.status}` });
   return new ProblemError({
     status: 502,
     code: 'unexpected_answer',
     title: `${server.name} gave an answer this console does not understand`,
-    detail: error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    detail: error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; '),
   });
 }
 

@@ -21,7 +21,9 @@ export function toProblem(status: number, body: unknown): Problem {
     const code = typeof d.code === 'string' ? d.code : typeof d.type === 'string' && d.type.startsWith(PREFIX) ? d.type.slice(PREFIX.length) : undefined;
     if (code && typeof d.title === 'string') {
       const errors = Array.isArray(d.errors)
-        ? d.errors.filter((e): e is { path: string; message: string } => !!e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string')
+        ? d.errors.filter(
+            (e): e is { path: string; message: string } => !!e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string',
+          )
         : undefined;
       return {
         status: typeof d.status === 'number' ? d.status : status,

@@ -26,7 +26,9 @@ export async function currentSession(serverKey: string): Promise<AdminSession | 
 }
 
 /** The session, or the problem that kept the console from asking (the server is down, …). */
-export async function sessionOrProblem(serverKey: string): Promise<{ session: AdminSession | null; problem?: undefined } | { session?: undefined; problem: Problem }> {
+export async function sessionOrProblem(
+  serverKey: string,
+): Promise<{ session: AdminSession | null; problem?: undefined } | { session?: undefined; problem: Problem }> {
   try {
     return { session: await currentSession(serverKey) };
   } catch (error) {
@@ -39,7 +41,11 @@ export async function sessionOrProblem(serverKey: string): Promise<{ session: Ad
  * Signs in at the license server and keeps its session cookie's value in this server's own
  * httpOnly cookie on the console origin. The password goes straight through and is never kept.
  */
-export async function signIn(serverKey: string, email: string, password: string): Promise<{ ok: true; session: AdminSession } | { ok: false; problem: Problem }> {
+export async function signIn(
+  serverKey: string,
+  email: string,
+  password: string,
+): Promise<{ ok: true; session: AdminSession } | { ok: false; problem: Problem }> {
   const server = requireServer(serverKey);
   let res: Response;
   try {

@@ -73,10 +73,7 @@ function parseManifest(input: unknown): BundleManifest {
 function encodeBundleHead(manifest: BundleManifest): Buffer {
   const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
   if (manifestBytes.length > MAX_BUNDLE_MANIFEST_LENGTH) {
-    throw new BundleFormatError(
-      'manifest_too_long',
-      `manifest is ${manifestBytes.length} bytes, over ${MAX_BUNDLE_MANIFEST_LENGTH}`,
-    );
+    throw new BundleFormatError('manifest_too_long', `manifest is ${manifestBytes.length} bytes, over ${MAX_BUNDLE_MANIFEST_LENGTH}`);
   }
   const head = Buffer.alloc(BUNDLE_HEADER_LENGTH + manifestBytes.length);
   MAGIC_BYTES.copy(head, 0);
@@ -179,10 +176,7 @@ class PackageDigestCheck extends Transform {
 
   #lengthMismatch(): BundleFormatError {
     const seen = this.#length > this.#expected.packageLength ? `more than ${this.#expected.packageLength}` : `${this.#length}`;
-    return new BundleFormatError(
-      'package_length_mismatch',
-      `package is ${seen} bytes, the manifest declares ${this.#expected.packageLength}`,
-    );
+    return new BundleFormatError('package_length_mismatch', `package is ${seen} bytes, the manifest declares ${this.#expected.packageLength}`);
   }
 }
 

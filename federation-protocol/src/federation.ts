@@ -26,7 +26,11 @@ export const LINK_ASSERTION_MAX_LIFETIME_SECONDS = 600;
 
 const epochSeconds = z.number().int().min(0);
 const versionSchema = z.string().min(1).max(32);
-const jtiSchema = z.string().min(16).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const jtiSchema = z
+  .string()
+  .min(16)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 /** `<issuer>/.well-known/tessera-authority`, a JWS (`tessera-entity+jwt`) signed by the authority itself. */
 export const entityConfigurationClaimsSchema = z

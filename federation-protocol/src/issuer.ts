@@ -65,5 +65,7 @@ export const issuerInputSchema = z
 export const issuerUrlSchema = z
   .string()
   .max(ISSUER_MAX_LENGTH)
-  .refine(isCanonicalIssuer, { message: 'must be a canonical issuer URL (http(s), lower-case scheme and host, no default port, no query, fragment or trailing slash)' })
+  .refine(isCanonicalIssuer, {
+    message: 'must be a canonical issuer URL (http(s), lower-case scheme and host, no default port, no query, fragment or trailing slash)',
+  })
   .meta({ format: 'uri', description: 'An issuer URL in its canonical form (SPEC §1.3).' });

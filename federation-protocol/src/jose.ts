@@ -35,7 +35,10 @@ export const TOKEN_TYPES = {
 } as const;
 export type TokenType = (typeof TOKEN_TYPES)[keyof typeof TOKEN_TYPES];
 
-const b64url = z.string().regex(/^[A-Za-z0-9_-]+$/).max(128);
+const b64url = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .max(128);
 
 /** A public P-256 key as JWK. Private members are refused so a private key never travels by mistake. */
 export const publicEcJwkSchema = z
@@ -65,8 +68,7 @@ export const compactJweSchema = z
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a compact JWE');
 
 /** RFC 7638 thumbprint (SHA-256, base64url) of the public part of a key. */
-export const jwkThumbprint = (jwk: JWK): Promise<string> =>
-  calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as JWK, 'sha256');
+export const jwkThumbprint = (jwk: JWK): Promise<string> => calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as JWK, 'sha256');
 
 export const publicPart = (jwk: JWK): PublicEcJwk => ({ kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! });
 

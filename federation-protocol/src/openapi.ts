@@ -10,7 +10,10 @@ const stripDollarSchema = ({ $schema: _s, ...rest }: Record<string, unknown>) =>
 
 function parametersOf(spec: RouteSpec) {
   const out: Record<string, unknown>[] = [];
-  for (const [where, schema] of [['path', spec.params], ['query', spec.query]] as const) {
+  for (const [where, schema] of [
+    ['path', spec.params],
+    ['query', spec.query],
+  ] as const) {
     if (!schema) continue;
     const json = toSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, s] of Object.entries(json.properties ?? {})) {
@@ -28,9 +31,14 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
     const responses: Record<string, unknown> = {};
     for (const [status, body] of Object.entries(spec.responses)) {
       if (body === null) responses[status] = { description: 'No content' };
-      else if (body === 'binary') responses[status] = { description: 'Bytes', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } };
+      else if (body === 'binary')
+        responses[status] = {
+          description: 'Bytes',
+          content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+        };
       else if (body === 'text/csv') responses[status] = { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } };
-      else if (typeof body === 'string') responses[status] = { description: 'A compact JWS', content: { [body]: { schema: { type: 'string', contentMediaType: body } } } };
+      else if (typeof body === 'string')
+        responses[status] = { description: 'A compact JWS', content: { [body]: { schema: { type: 'string', contentMediaType: body } } } };
       else responses[status] = { description: 'OK', content: { 'application/json': { schema: stripDollarSchema(toSchema(body as z.ZodType, 'output')) } } };
     }
     const codes = [...new Set<keyof typeof problemCatalogue>([...spec.problems, ...impliedProblems(spec)])];
@@ -63,12 +71,20 @@ export function buildOpenApiDocument(serverUrl?: string): Record<string, unknown
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Tessera license server', version: PROTOCOL_VERSION, description: 'Device API, admin API and public authority documents. See federation-protocol/SPEC.md.' },
+    info: {
+      title: 'Tessera license server',
+      version: PROTOCOL_VERSION,
+      description: 'Device API, admin API and public authority documents. See federation-protocol/SPEC.md.',
+    },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     paths,
     components: {
       securitySchemes: {
-        deviceProof: { type: 'http', scheme: 'Tessera-Proof', description: 'A `tessera-proof+jwt` signed by the device key, bound to method, URL, body digest, time and a one-time jti.' },
+        deviceProof: {
+          type: 'http',
+          scheme: 'Tessera-Proof',
+          description: 'A `tessera-proof+jwt` signed by the device key, bound to method, URL, body digest, time and a one-time jti.',
+        },
         adminSession: { type: 'apiKey', in: 'cookie', name: 'tessera.sid' },
       },
       schemas: {

@@ -159,13 +159,9 @@ export function readPackageHeader(bytes: Uint8Array): PackageHeader {
   }
   const declaredLength = header.readBigUInt64BE(20);
   const plaintextLength = Number(declaredLength);
-  const packageLength =
-    declaredLength <= BigInt(Number.MAX_SAFE_INTEGER) ? packageLengthFor(plaintextLength, chunkSize) : undefined;
+  const packageLength = declaredLength <= BigInt(Number.MAX_SAFE_INTEGER) ? packageLengthFor(plaintextLength, chunkSize) : undefined;
   if (packageLength === undefined) {
-    throw new PackageIntegrityError(
-      'bad_header',
-      `plaintext length ${declaredLength} cannot be encoded with chunk size ${chunkSize}`,
-    );
+    throw new PackageIntegrityError('bad_header', `plaintext length ${declaredLength} cannot be encoded with chunk size ${chunkSize}`);
   }
   return {
     version: PACKAGE_FORMAT_VERSION,
@@ -281,12 +277,7 @@ export class PackageEncryptor extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.#received !== this.header.plaintextLength) {
-      callback(
-        new PackageIntegrityError(
-          'length_mismatch',
-          `plaintext ended after ${this.#received} of the declared ${this.header.plaintextLength} bytes`,
-        ),
-      );
+      callback(new PackageIntegrityError('length_mismatch', `plaintext ended after ${this.#received} of the declared ${this.header.plaintextLength} bytes`));
       return;
     }
     this.#sendHeader();
@@ -447,10 +438,7 @@ export class PackageDecryptor extends Transform {
     try {
       decipher.final();
     } catch {
-      throw new PackageIntegrityError(
-        'chunk_authentication_failed',
-        `chunk ${this.#counter} failed authentication (altered, reordered, or wrong content key)`,
-      );
+      throw new PackageIntegrityError('chunk_authentication_failed', `chunk ${this.#counter} failed authentication (altered, reordered, or wrong content key)`);
     }
     this.#counter += 1;
     this.push(plaintext);
@@ -462,11 +450,7 @@ export function createPackageDecryptor(options: PackageDecryptorOptions): Packag
 }
 
 /** Encrypts a small in-memory plaintext. Streams should use createPackageEncryptor. */
-export async function encryptPackage(
-  contentKey: Uint8Array,
-  plaintext: Uint8Array,
-  chunkSize: number = DEFAULT_CHUNK_SIZE,
-): Promise<Uint8Array> {
+export async function encryptPackage(contentKey: Uint8Array, plaintext: Uint8Array, chunkSize: number = DEFAULT_CHUNK_SIZE): Promise<Uint8Array> {
   const encryptor = createPackageEncryptor({ contentKey, plaintextLength: plaintext.byteLength, chunkSize });
   return collect(encryptor, plaintext, encryptor.header.packageLength);
 }

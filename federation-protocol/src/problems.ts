@@ -150,8 +150,7 @@ export class TesseraProblem extends Error {
   }
 }
 
-export const isProblemCode = (value: unknown): value is ProblemCode =>
-  typeof value === 'string' && Object.hasOwn(problemCatalogue, value);
+export const isProblemCode = (value: unknown): value is ProblemCode => typeof value === 'string' && Object.hasOwn(problemCatalogue, value);
 
 /** Rebuilds a problem received over the wire, so SDKs can throw the same type servers do. */
 export function problemFromDocument(doc: unknown, fallbackStatus = 500): TesseraProblem {

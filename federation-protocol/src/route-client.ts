@@ -72,7 +72,11 @@ export class RouteAnswerError extends Error {
 
   constructor(route: RouteName, status: number, reason: RouteAnswerError['reason'], issues: z.core.$ZodIssue[] = [], detail?: string) {
     const what = reason === 'undeclared_status' ? `status ${status} is not declared` : (detail ?? describeIssues(issues));
-    super(reason === 'undeclared_status' ? `${route} answered with status ${status}, which the route does not declare` : `${route} answered ${status} with an unexpected body: ${what}`);
+    super(
+      reason === 'undeclared_status'
+        ? `${route} answered with status ${status}, which the route does not declare`
+        : `${route} answered ${status} with an unexpected body: ${what}`,
+    );
     this.route = route;
     this.status = status;
     this.reason = reason;

@@ -8,9 +8,28 @@ import { routes, type RouteSpec } from './routes.ts';
  */
 
 /** The problems every device route may answer, summarised as *(device)* in the table. */
-const DEVICE_PROBLEMS: ProblemCode[] = ['proof_missing', 'proof_invalid', 'proof_expired', 'proof_replayed', 'proof_mismatch', 'client_unknown', 'client_revoked', 'user_suspended'];
+const DEVICE_PROBLEMS: ProblemCode[] = [
+  'proof_missing',
+  'proof_invalid',
+  'proof_expired',
+  'proof_replayed',
+  'proof_mismatch',
+  'client_unknown',
+  'client_revoked',
+  'user_suspended',
+];
 /** Listed once above the table: every route may answer them (Section 5.1). */
-const COMMON_PROBLEMS = new Set<ProblemCode>(['authority_unknown', 'not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type', 'malformed_request', 'invalid_request', 'internal_error', 'unavailable']);
+const COMMON_PROBLEMS = new Set<ProblemCode>([
+  'authority_unknown',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'malformed_request',
+  'invalid_request',
+  'internal_error',
+  'unavailable',
+]);
 
 const sectionOrder = (section: string) => section.split('.').map(Number);
 const bySection = (a: RouteSpec, b: RouteSpec) => {

@@ -83,9 +83,16 @@ export const deviceProofClaimsSchema = z
     /** The full request URL, including the query string, as the device sent it. */
     htu: z.url().max(2048),
     iat: epochSeconds,
-    jti: z.string().min(16).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    jti: z
+      .string()
+      .min(16)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/),
     /** base64url SHA-256 of the exact request body bytes (of the empty string when there is none). */
-    bsh: z.string().length(43).regex(/^[A-Za-z0-9_-]+$/),
+    bsh: z
+      .string()
+      .length(43)
+      .regex(/^[A-Za-z0-9_-]+$/),
   })
   .strict();
 export type DeviceProofClaims = z.infer<typeof deviceProofClaimsSchema>;

@@ -116,10 +116,7 @@ describe('move bundle', () => {
 
     await assert.rejects(verifyBundlePackage(path, read, packageOffset), bundleFailure('package_digest_mismatch'));
     await assert.rejects(drain(openBundlePackageStream(path, packageOffset, read)), bundleFailure('package_digest_mismatch'));
-    await assert.rejects(
-      drain(openBundlePackageStream(path, packageOffset).pipe(createPackageDecryptor({ contentKey }))),
-      PackageIntegrityError,
-    );
+    await assert.rejects(drain(openBundlePackageStream(path, packageOffset).pipe(createPackageDecryptor({ contentKey }))), PackageIntegrityError);
   });
 
   test('a truncated bundle is refused', async () => {
@@ -127,10 +124,7 @@ describe('move bundle', () => {
     const { packageOffset } = await readBundleManifest(bundlePath);
     const missingPackageTail = await writeVariant('short-package.tsbn', bundle.subarray(0, bundle.length - 1));
     await assert.rejects(readBundleManifest(missingPackageTail), bundleFailure('package_length_mismatch'));
-    await assert.rejects(
-      verifyBundlePackage(missingPackageTail, manifest, packageOffset),
-      bundleFailure('package_length_mismatch'),
-    );
+    await assert.rejects(verifyBundlePackage(missingPackageTail, manifest, packageOffset), bundleFailure('package_length_mismatch'));
     const insideManifest = await writeVariant('short-manifest.tsbn', bundle.subarray(0, packageOffset - 1));
     await assert.rejects(readBundleManifest(insideManifest), bundleFailure('truncated'));
     const insideHeader = await writeVariant('short-header.tsbn', bundle.subarray(0, 7));

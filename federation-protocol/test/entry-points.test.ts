@@ -28,12 +28,17 @@ describe('the protocol package entry points', () => {
     const { files, builtins } = reach('index.ts');
     assert.ok(files.size > 5, `the entry's modules were followed: ${files.size}`);
     assert.deepEqual([...builtins], ['node:crypto'], 'node: modules reached from the main entry');
-    assert.equal([...files].some((f) => /package-format|bundle/.test(f)), false, 'the package and bundle files are not reached');
+    assert.equal(
+      [...files].some((f) => /package-format|bundle/.test(f)),
+      false,
+      'the package and bundle files are not reached',
+    );
   });
 
   test('@tessera/protocol/node carries the package format and bundle files', async () => {
     const node = await import('../src/node.ts');
-    for (const name of ['createPackageEncryptor', 'createPackageDecryptor', 'writeBundle', 'readBundleManifest']) assert.equal(typeof (node as Record<string, unknown>)[name], 'function', name);
+    for (const name of ['createPackageEncryptor', 'createPackageDecryptor', 'writeBundle', 'readBundleManifest'])
+      assert.equal(typeof (node as Record<string, unknown>)[name], 'function', name);
     const { builtins } = reach('node.ts');
     assert.ok(builtins.has('node:fs') && builtins.has('node:stream'), `the node entry is where the I/O lives: ${[...builtins].join(', ')}`);
   });

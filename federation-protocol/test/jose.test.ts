@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { decodeJwsUnverified, generateEcKeyPair, signJws, TesseraProblem, TOKEN_TYPES, verifyJws, type GeneratedKeyPair, type ProblemCode } from '../src/index.ts';
+import {
+  decodeJwsUnverified,
+  generateEcKeyPair,
+  signJws,
+  TesseraProblem,
+  TOKEN_TYPES,
+  verifyJws,
+  type GeneratedKeyPair,
+  type ProblemCode,
+} from '../src/index.ts';
 
 const claimsSchema = z.object({ iss: z.string(), aud: z.string(), iat: z.number(), exp: z.number() }).passthrough();
 const NOW = 1_800_000_000;
@@ -19,7 +28,14 @@ describe('verifyJws with registered-claim checks', () => {
       schema: claimsSchema,
       resolveKey: () => signer.publicJwk,
       problem: 'envelope_invalid',
-      claims: { audience: 'https://b.example/t/x', clockToleranceSeconds: 30, maxAgeSeconds: 120, now: NOW * 1000, expired: 'envelope_expired', misaddressed: 'envelope_misaddressed' },
+      claims: {
+        audience: 'https://b.example/t/x',
+        clockToleranceSeconds: 30,
+        maxAgeSeconds: 120,
+        now: NOW * 1000,
+        expired: 'envelope_expired',
+        misaddressed: 'envelope_misaddressed',
+      },
     });
   const refusal = async (token: string): Promise<{ code: ProblemCode; detail: string | undefined }> => {
     const error = await verify(token).then(
@@ -61,13 +77,13 @@ describe('verifyJws with registered-claim checks', () => {
     assert.match(detail ?? '', /not addressed to https:\/\/b\.example\/t\/x/);
   });
 
-  it('refuses a token signed by another key with the token kind\'s own code, before any claim is looked at', async () => {
+  it("refuses a token signed by another key with the token kind's own code, before any claim is looked at", async () => {
     const stranger = await generateEcKeyPair('sig');
     const forged = await signJws({ ...good, aud: 'https://c.example/t/z' }, { typ: TOKEN_TYPES.federationEnvelope, key: stranger.privateJwk });
     assert.deepEqual(await refusal(forged), { code: 'envelope_invalid', detail: 'the signature does not verify' });
   });
 
-  it('decodes an unverified token\'s header and claims through jose', async () => {
+  it("decodes an unverified token's header and claims through jose", async () => {
     const token = await sign(good);
     const { header, payload } = decodeJwsUnverified(token);
     assert.equal(header.typ, TOKEN_TYPES.federationEnvelope);

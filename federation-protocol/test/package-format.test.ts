@@ -32,11 +32,7 @@ function integrityFailure(reason: PackageIntegrityReason) {
 }
 
 /** Feeds `pkg` to a decryptor in writes of `writeSize` bytes; returns what it emitted and how it ended. */
-async function decryptInWrites(
-  contentKey: Uint8Array,
-  pkg: Uint8Array,
-  writeSize: number,
-): Promise<{ plaintext: Buffer; error: unknown }> {
+async function decryptInWrites(contentKey: Uint8Array, pkg: Uint8Array, writeSize: number): Promise<{ plaintext: Buffer; error: unknown }> {
   const decryptor = createPackageDecryptor({ contentKey });
   const parts: Buffer[] = [];
   const writes = Readable.from(
@@ -133,22 +129,15 @@ describe('package layout', () => {
     const short = await encrypt(Buffer.from('Tessera'));
     assert.equal(
       short.pkg.toString('hex'),
-      '5453504b0100000000000400a0a1a2a3a4a5a6000000000000000007000000002304' +
-        '3a6ddd74815ea7518931ed0dec6d3757ef909fd97f',
+      '5453504b0100000000000400a0a1a2a3a4a5a6000000000000000007000000002304' + '3a6ddd74815ea7518931ed0dec6d3757ef909fd97f',
     );
     assert.equal(Buffer.from(await decryptPackage(contentKey, short.pkg)).toString(), 'Tessera');
 
     const empty = await encrypt(Buffer.alloc(0));
-    assert.equal(
-      empty.pkg.toString('hex'),
-      '5453504b0100000000000400a0a1a2a3a4a5a600000000000000000000000000' + '5c33ea85c965df6c25f63f0d8fc43e63',
-    );
+    assert.equal(empty.pkg.toString('hex'), '5453504b0100000000000400a0a1a2a3a4a5a600000000000000000000000000' + '5c33ea85c965df6c25f63f0d8fc43e63');
 
     const twoChunks = await encrypt(Buffer.from(Array.from({ length: 1500 }, (_, i) => i % 251)));
-    assert.equal(
-      twoChunks.pkg.subarray(0, 32).toString('hex'),
-      '5453504b0100000000000400a0a1a2a3a4a5a60000000000000005dc00000000',
-    );
+    assert.equal(twoChunks.pkg.subarray(0, 32).toString('hex'), '5453504b0100000000000400a0a1a2a3a4a5a60000000000000005dc00000000');
     assert.equal(twoChunks.pkg.subarray(32 + 1024, 32 + 1040).toString('hex'), '7593040e2592b1500704fee0e9f186c9');
     assert.equal(twoChunks.pkg.subarray(-16).toString('hex'), 'cd9f45520c065f36ac4cd0fa74f671e9');
     assert.deepEqual(twoChunks.digests, {
@@ -204,10 +193,7 @@ describe('encrypting', () => {
 
   test('an encryptor refuses a key, nonce prefix or chunk size of the wrong size', () => {
     assert.throws(() => createPackageEncryptor({ contentKey: randomBytes(16), plaintextLength: 1 }), RangeError);
-    assert.throws(
-      () => createPackageEncryptor({ contentKey: randomBytes(32), plaintextLength: 1, noncePrefix: randomBytes(8) }),
-      RangeError,
-    );
+    assert.throws(() => createPackageEncryptor({ contentKey: randomBytes(32), plaintextLength: 1, noncePrefix: randomBytes(8) }), RangeError);
     assert.throws(() => createPackageEncryptor({ contentKey: randomBytes(32), plaintextLength: 1, chunkSize: 512 }), RangeError);
     assert.throws(() => createPackageDecryptor({ contentKey: randomBytes(31) }), RangeError);
   });
@@ -275,11 +261,7 @@ describe('decrypting', () => {
     const plaintext = randomBytes(3 * CHUNK);
     const first = Buffer.from(await encryptPackage(key, plaintext, CHUNK));
     const second = Buffer.from(await encryptPackage(key, plaintext, CHUNK));
-    const spliced = Buffer.concat([
-      first.subarray(0, 32 + RECORD),
-      second.subarray(32 + RECORD, 32 + 2 * RECORD),
-      first.subarray(32 + 2 * RECORD),
-    ]);
+    const spliced = Buffer.concat([first.subarray(0, 32 + RECORD), second.subarray(32 + RECORD, 32 + 2 * RECORD), first.subarray(32 + 2 * RECORD)]);
     await assert.rejects(decryptPackage(key, spliced), integrityFailure('chunk_authentication_failed'));
   });
 
@@ -343,8 +325,7 @@ describe('decrypting', () => {
 });
 
 describe('reading a header', () => {
-  const valid = (): Buffer =>
-    Buffer.from('5453504b0100000000000400a0a1a2a3a4a5a60000000000000005dc00000000', 'hex');
+  const valid = (): Buffer => Buffer.from('5453504b0100000000000400a0a1a2a3a4a5a60000000000000005dc00000000', 'hex');
 
   test('a valid header is read, and trailing bytes after it are ignored', () => {
     const header = readPackageHeader(Buffer.concat([valid(), randomBytes(100)]));
@@ -421,8 +402,7 @@ describe('streaming', () => {
         outputHash.update(part);
         outputLength += part.length;
         rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-        const buffered =
-          encryptor.readableLength + encryptor.writableLength + decryptor.readableLength + decryptor.writableLength;
+        const buffered = encryptor.readableLength + encryptor.writableLength + decryptor.readableLength + decryptor.writableLength;
         bufferedPeak = Math.max(bufferedPeak, buffered);
         callback();
       },

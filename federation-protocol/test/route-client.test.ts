@@ -13,7 +13,11 @@ const rejects = (fn: () => unknown) => {
 
 describe('the route client: requests and answers by route name', () => {
   test('the path is the catalogue path with each parameter checked and percent-encoded', () => {
-    assert.deepEqual(buildRouteRequest('getContent', { params: { authority: 'store', contentId: 'cnt_abc' } }), { route: 'getContent', method: 'GET', path: '/t/store/contents/cnt_abc' });
+    assert.deepEqual(buildRouteRequest('getContent', { params: { authority: 'store', contentId: 'cnt_abc' } }), {
+      route: 'getContent',
+      method: 'GET',
+      path: '/t/store/contents/cnt_abc',
+    });
     assert.equal(buildRouteRequest('deleteAccountLink', { params: { authority: 'a b/c', linkId: 'lnk_1' } }).path, '/t/a%20b%2Fc/account-links/lnk_1');
     assert.equal(buildRouteRequest('deleteAccountLink', { params: { authority: 'a b/c', linkId: 'lnk_1' } }).method, 'DELETE');
   });
@@ -36,7 +40,10 @@ describe('the route client: requests and answers by route name', () => {
     const badParams = rejects(() => buildRouteRequest('getContent', { params: { authority: 'store', contentId: 'not an id' } }));
     assert.ok(badParams instanceof RouteInputError, `params are refused with a RouteInputError: ${String(badParams)}`);
     assert.equal(badParams.where, 'params');
-    assert.deepEqual(badParams.issues.map((i) => i.path.join('.')), ['contentId']);
+    assert.deepEqual(
+      badParams.issues.map((i) => i.path.join('.')),
+      ['contentId'],
+    );
     assert.match(badParams.message, /params\.contentId/);
 
     const badBody = rejects(() => buildRouteRequest('issueLicense', { params: { authority: 'store' }, body: { contentId: 42 } as never }));
@@ -45,7 +52,18 @@ describe('the route client: requests and answers by route name', () => {
   });
 
   test('an answer is parsed with the schema its status declares', () => {
-    const entry = { id: 'cnt_abc', title: 'Nocturne', description: null, mediaType: 'audio/flac', size: 10, packageSize: 40, sha256: 'a'.repeat(64), packageSha256: 'b'.repeat(64), price: { amount: 499, currency: 'EUR' }, status: 'available' };
+    const entry = {
+      id: 'cnt_abc',
+      title: 'Nocturne',
+      description: null,
+      mediaType: 'audio/flac',
+      size: 10,
+      packageSize: 40,
+      sha256: 'a'.repeat(64),
+      packageSha256: 'b'.repeat(64),
+      price: { amount: 499, currency: 'EUR' },
+      status: 'available',
+    };
     assert.deepEqual(parseRouteAnswer('getContent', { status: 200, body: entry }), entry);
     assert.equal(parseRouteAnswer('deleteAccountLink', { status: 204, body: undefined }), null);
     assert.equal(parseRouteAnswer('exportInvoices', { status: 200, body: 'a,b\n' }), 'a,b\n');

@@ -12,7 +12,10 @@ import { serverCommand, startServerProcess, type ServerProcess } from '../suppor
 export const CHROMIUM = '/usr/bin/chromium';
 // On a developer's machine without Chromium the suite is skipped with this reason; in CI (which
 // installs it) a missing browser must fail the run, never pass as a skip.
-export const chromiumMissing = existsSync(CHROMIUM) || process.env.CI ? false : `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); the console's browser tests are skipped`;
+export const chromiumMissing =
+  existsSync(CHROMIUM) || process.env.CI
+    ? false
+    : `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium); the console's browser tests are skipped`;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const artifactsDir = path.join(root, 'test-artifacts/console');
@@ -21,7 +24,16 @@ export async function launchBrowser(): Promise<Browser> {
   // launch() gives every run a fresh temporary profile (user data directory).
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -64,7 +76,20 @@ export async function startAuthorityServer(dataDir: string, setups: AuthoritySet
   const db = await createTestDatabase();
   const env = { TESSERA_DATA_DIR: dataDir, ...(db.url !== 'memory://' ? { DATABASE_URL: db.url } : {}) };
   const commands = setups.flatMap((setup) => [
-    ['authority', 'create', '--slug', setup.slug, '--name', setup.name, '--license-price', String(setup.prices.license), '--move-price', String(setup.prices.move), '--federation-fee', String(setup.prices.federationFee)],
+    [
+      'authority',
+      'create',
+      '--slug',
+      setup.slug,
+      '--name',
+      setup.name,
+      '--license-price',
+      String(setup.prices.license),
+      '--move-price',
+      String(setup.prices.move),
+      '--federation-fee',
+      String(setup.prices.federationFee),
+    ],
     ...setup.admins.map((a) => ['admin', 'create', '--email', a.email, '--password', a.password, '--authority', setup.slug, '--role', a.role]),
     ...setup.users.map((u) => ['user', 'create', '--authority', setup.slug, '--username', u.username, '--password', u.password]),
   ]);
@@ -99,7 +124,10 @@ export async function adminApi(base: string, slug: string, email: string, passwo
     signal: AbortSignal.timeout(API_TIMEOUT_MS),
   });
   assert.equal(login.status, 200, await login.clone().text());
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const call = async (method: string, route: string, body?: unknown, contentType = 'application/json') => {
     const res = await fetch(`${base}/admin/authorities/${slug}${route}`, {
       method,
@@ -116,7 +144,12 @@ export async function adminApi(base: string, slug: string, email: string, passwo
     post: (route: string, body?: unknown) => call('POST', route, body ?? {}),
     /** Uploads a content as a catalogue script would; answers the stored content. */
     upload: (bytes: Uint8Array, query: { title: string; id?: string; mediaType?: string }) =>
-      call('POST', `/contents?${new URLSearchParams({ mediaType: 'application/octet-stream', ...query })}`, bytes, 'application/octet-stream') as Promise<{ id: string; title: string; size: number; sha256: string }>,
+      call('POST', `/contents?${new URLSearchParams({ mediaType: 'application/octet-stream', ...query })}`, bytes, 'application/octet-stream') as Promise<{
+        id: string;
+        title: string;
+        size: number;
+        sha256: string;
+      }>,
   };
 }
 

@@ -98,7 +98,8 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
   const apiA = () => adminApi(A.url, 'aurora', OWNER_A.email, OWNER_A.password);
   const apiB = () => adminApi(B.url, 'borealis', OWNER_B.email, OWNER_B.password);
 
-  const row = (page: Page, table: string | RegExp, text: string | RegExp) => page.getByRole('region', { name: table }).getByRole('row').filter({ hasText: text });
+  const row = (page: Page, table: string | RegExp, text: string | RegExp) =>
+    page.getByRole('region', { name: table }).getByRole('row').filter({ hasText: text });
 
   /** The thumbprint the peer's operator reads from their own Keys page and tells us by phone. */
   async function thumbprintOutOfBand(api: AdminApi) {
@@ -126,14 +127,29 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     const content = await (await apiA()).upload(randomBytes(256 * 1024), { title: 'Aurora field recording', mediaType: 'audio/ogg' });
     const phone = path.join(dir, 'phone');
     const reader = path.join(dir, 'reader');
-    for (const [home, issuer, label] of [[phone, A.issuer, 'phone'], [reader, B.issuer, 'reader']] as const) {
+    for (const [home, issuer, label] of [
+      [phone, A.issuer, 'phone'],
+      [reader, B.issuer, 'reader'],
+    ] as const) {
       const r = await device(['--home', home, 'register', '--authority', issuer, '--username', ALICE.username, '--password', ALICE.password, '--label', label]);
       assert.equal(r.code, 0, r.stderr);
     }
     const acquired = await device(['--home', phone, 'acquire', content.id]);
     assert.equal(acquired.code, 0, acquired.stderr);
     const readerId = (await device(['--home', reader, 'whoami', '--id'])).stdout.trim();
-    const moved = await device(['--home', phone, 'move', content.id, '--to', readerId, '--to-authority', B.issuer, '--bundle', path.join(dir, 'recording.bundle'), '--json']);
+    const moved = await device([
+      '--home',
+      phone,
+      'move',
+      content.id,
+      '--to',
+      readerId,
+      '--to-authority',
+      B.issuer,
+      '--bundle',
+      path.join(dir, 'recording.bundle'),
+      '--json',
+    ]);
     assert.equal(moved.code, 0, moved.stderr);
     return { moveId: moved.json().moveId as string, contentId: content.id, readerId };
   });
@@ -146,7 +162,10 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong e-mail or password' }).waitFor();
     assert.match(new URL(page.url()).pathname, /\/a\/login$/);
-    assert.equal((await page.context().cookies()).some((c) => c.name.startsWith('tessera_console_')), false);
+    assert.equal(
+      (await page.context().cookies()).some((c) => c.name.startsWith('tessera_console_')),
+      false,
+    );
     await screenshot(page, 'login-wrong-password');
     assert.deepEqual(errors, []);
   });
@@ -201,10 +220,20 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     const shown = [...new Set(seen)];
     t.diagnostic(`progress shown: ${shown.join(', ')} %`);
     assert.ok(shown.filter((v) => v > 0 && v < 100).length >= 3, `the progress bar showed several values while the file streamed: ${shown.join(', ')}`);
-    assert.deepEqual(shown, [...shown].sort((x, y) => x - y), 'the progress only grows');
+    assert.deepEqual(
+      shown,
+      [...shown].sort((x, y) => x - y),
+      'the progress only grows',
+    );
 
     await row(page, 'Contents', 'Aurora reel').waitFor();
-    const listed = ((await (await apiA()).get('/contents?q=Aurora%20reel')).items as { id: string; title: string; size: number; sha256: string; mediaType: string }[]);
+    const listed = (await (await apiA()).get('/contents?q=Aurora%20reel')).items as {
+      id: string;
+      title: string;
+      size: number;
+      sha256: string;
+      mediaType: string;
+    }[];
     const content = listed.find((c) => c.title === 'Aurora reel');
     assert.ok(content, 'the admin API lists the uploaded content');
     assert.equal(content.size, bytes.length);
@@ -231,7 +260,9 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await alert.waitFor();
     assert.match(await alert.innerText(), new RegExp(takenId), "with the server's detail");
     await screenshot(page, 'upload-problem');
-    const titles = ((await (await apiA()).get('/contents?limit=200')).items as { id: string; title: string }[]).filter((c) => c.id === takenId).map((c) => c.title);
+    const titles = ((await (await apiA()).get('/contents?limit=200')).items as { id: string; title: string }[])
+      .filter((c) => c.id === takenId)
+      .map((c) => c.title);
     assert.deepEqual(titles, ['Harbour sounds'], 'the content under that ID is unchanged');
     assert.deepEqual(errors, []);
   });
@@ -239,7 +270,20 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
   test('a revoked device is asked about first, shown revoked, and refused by the device API', async (t) => {
     const { page, errors } = await signedIn(t);
     const home = path.join(dir, 'old-tablet');
-    const reg = await device(['--home', home, 'register', '--authority', A.issuer, '--username', ALICE.username, '--password', ALICE.password, '--label', 'old-tablet', '--json']);
+    const reg = await device([
+      '--home',
+      home,
+      'register',
+      '--authority',
+      A.issuer,
+      '--username',
+      ALICE.username,
+      '--password',
+      ALICE.password,
+      '--label',
+      'old-tablet',
+      '--json',
+    ]);
     assert.equal(reg.code, 0, reg.stderr);
     const { clientId, leafId } = reg.json() as { clientId: string; leafId: number };
 
@@ -309,7 +353,10 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await page.getByLabel('Thumbprint received out of band').fill(thumbprint);
     await page.getByText('Matches the fetched thumbprint').waitFor();
     await page.getByRole('button', { name: 'Add peer' }).click();
-    await page.getByRole('status').filter({ hasText: `Peered with ${issuer}` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Peered with ${issuer}` })
+      .waitFor();
     await row(page, 'Peers', issuer).waitFor();
   }
 
@@ -323,7 +370,9 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await peerRow.getByText('active', { exact: true }).waitFor();
 
     const api = await adminApi(A.url, 'aster', OWNER_ASTER.email, OWNER_ASTER.password);
-    const peer = ((await api.get('/peers')).items as { id: string; issuer: string; status: string; pinnedThumbprint: string }[]).find((p) => p.issuer === boreas)!;
+    const peer = ((await api.get('/peers')).items as { id: string; issuer: string; status: string; pinnedThumbprint: string }[]).find(
+      (p) => p.issuer === boreas,
+    )!;
     assert.equal(peer.pinnedThumbprint, thumbprint);
 
     await peerRow.getByRole('button', { name: /^Suspend/ }).click();
@@ -369,7 +418,11 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await page.getByRole('button', { name: 'Link account' }).click();
     await row(page, 'Linked accounts', aliceAster.globalId).waitFor();
     const links = (await boreasApi.get(`/users/${aliceBoreas.id}/links`)).items as { peerUser: string }[];
-    assert.deepEqual(links.map((l) => l.peerUser), [aliceAster.globalId], 'the server holds the link');
+    assert.deepEqual(
+      links.map((l) => l.peerUser),
+      [aliceAster.globalId],
+      'the server holds the link',
+    );
 
     // Still signed in at A.
     await page.goto('/a/aster');
@@ -403,12 +456,21 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     const entries = row(page, 'Ledger', moveId);
     await entries.first().waitFor();
     const texts = await entries.allInnerTexts();
-    assert.ok(texts.some((t) => /\bmove\b/.test(t) && t.includes('€0.99') && t.includes('alice')), `alice was charged the move price: ${texts.join(' | ')}`);
-    assert.ok(texts.some((t) => t.includes('peer fee') && t.includes('€0.25')), `the peer's federation fee is booked: ${texts.join(' | ')}`);
+    assert.ok(
+      texts.some((t) => /\bmove\b/.test(t) && t.includes('€0.99') && t.includes('alice')),
+      `alice was charged the move price: ${texts.join(' | ')}`,
+    );
+    assert.ok(
+      texts.some((t) => t.includes('peer fee') && t.includes('€0.25')),
+      `the peer's federation fee is booked: ${texts.join(' | ')}`,
+    );
     await screenshot(page, 'ledger');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
     const csv = await readFile((await download.path())!, 'utf8');
-    assert.ok(csv.split('\n').some((line) => line.includes(moveId) && line.includes('move')), 'the CSV export streams the same entries');
+    assert.ok(
+      csv.split('\n').some((line) => line.includes(moveId) && line.includes('move')),
+      'the CSV export streams the same entries',
+    );
 
     await page.goto('/a/aurora/billing/settlement');
     const line = row(page, /^Settlement for/, B.issuer);
@@ -422,13 +484,23 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     const { page, errors } = await signedIn(t);
     const api = await apiA();
     const [users, devices, contents, licenses, moves, ledger] = await Promise.all(
-      ['/users?limit=200', '/devices?status=active&limit=200', '/contents?limit=200', '/licenses?state=active&limit=200', '/moves?limit=200', '/ledger?limit=200'].map((r) => api.get(r)),
+      [
+        '/users?limit=200',
+        '/devices?status=active&limit=200',
+        '/contents?limit=200',
+        '/licenses?state=active&limit=200',
+        '/moves?limit=200',
+        '/ledger?limit=200',
+      ].map((r) => api.get(r)),
     );
     const happened = (moves.items as { state: string }[]).filter((m) => m.state === 'completed' || m.state === 'delivered').length;
     // Revenue is what aurora earns: a `peer_fee` is what it owes a peer, not income.
-    const revenue = (ledger.items as { amount: number; currency: string; kind: string }[]).filter((e) => e.currency === 'EUR' && e.kind !== 'peer_fee').reduce((s, e) => s + e.amount, 0);
+    const revenue = (ledger.items as { amount: number; currency: string; kind: string }[])
+      .filter((e) => e.currency === 'EUR' && e.kind !== 'peer_fee')
+      .reduce((s, e) => s + e.amount, 0);
     await page.goto('/a/aurora');
-    const stat = async (label: string) => (await page.locator('dl[aria-label="Totals"] > div').filter({ hasText: label }).locator('dd').first().innerText()).trim();
+    const stat = async (label: string) =>
+      (await page.locator('dl[aria-label="Totals"] > div').filter({ hasText: label }).locator('dd').first().innerText()).trim();
     assert.equal(await stat('Users'), String(users.items.length));
     assert.equal(await stat('Active devices'), String(devices.items.length));
     assert.equal(await stat('Contents'), String(contents.items.length));
@@ -467,14 +539,35 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
   test('a viewer sees every page but no button that would change anything, and the server refuses the viewer anyway', async (t) => {
     const { moveId, contentId } = await crossAuthorityMove();
     const viewer = await signedIn(t, 'a', VIEWER_A);
-    const pages = ['', '/authorities', '/authorities/aurora', '/users', '/users/devices', '/contents', `/contents/${contentId}`, '/licenses', '/moves', `/moves/${moveId}`, '/billing', '/keys', '/peers', '/audit'];
+    const pages = [
+      '',
+      '/authorities',
+      '/authorities/aurora',
+      '/users',
+      '/users/devices',
+      '/contents',
+      `/contents/${contentId}`,
+      '/licenses',
+      '/moves',
+      `/moves/${moveId}`,
+      '/billing',
+      '/keys',
+      '/peers',
+      '/audit',
+    ];
     for (const p of pages) {
       await viewer.page.goto(`/a/aurora${p}`);
       await viewer.page.locator('main h1').first().waitFor();
       const buttons = await viewer.page.locator('main').getByRole('button').allInnerTexts();
       const changing = buttons.map((b) => b.trim()).filter((b) => b !== 'Apply');
       assert.deepEqual(changing, [], `no changing button on ${p || '/'} for a viewer`);
-      assert.equal(await viewer.page.locator('main input[type=file], main form[aria-label^="Edit"], main form[aria-label^="Create"], main form[aria-label^="Add"]').count(), 0, `no edit form on ${p || '/'}`);
+      assert.equal(
+        await viewer.page
+          .locator('main input[type=file], main form[aria-label^="Edit"], main form[aria-label^="Create"], main form[aria-label^="Add"]')
+          .count(),
+        0,
+        `no edit form on ${p || '/'}`,
+      );
     }
     await screenshot(viewer.page, 'viewer-keys');
     // Billing details are for the billing role and above: the tabs are not offered.
@@ -534,7 +627,20 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
 
   test('the audit log lists the actions taken and filters them', async (t) => {
     const home = path.join(dir, 'lost-phone');
-    const reg = await device(['--home', home, 'register', '--authority', A.issuer, '--username', ALICE.username, '--password', ALICE.password, '--label', 'lost-phone', '--json']);
+    const reg = await device([
+      '--home',
+      home,
+      'register',
+      '--authority',
+      A.issuer,
+      '--username',
+      ALICE.username,
+      '--password',
+      ALICE.password,
+      '--label',
+      'lost-phone',
+      '--json',
+    ]);
     assert.equal(reg.code, 0, reg.stderr);
     const { clientId } = reg.json() as { clientId: string };
     await (await apiA()).post(`/devices/${clientId}/revoke`);
@@ -544,8 +650,14 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     const entries = page.getByRole('region', { name: 'Audit log' }).getByRole('row');
     await entries.nth(1).waitFor();
     const texts = (await entries.allInnerTexts()).slice(1);
-    assert.ok(texts.every((t) => t.includes('device.revoke')), 'only revocations are listed');
-    assert.ok(texts.some((t) => t.includes(clientId) && t.includes(OWNER_A.email)), `the revocation with who did it: ${texts.join(' | ')}`);
+    assert.ok(
+      texts.every((t) => t.includes('device.revoke')),
+      'only revocations are listed',
+    );
+    assert.ok(
+      texts.some((t) => t.includes(clientId) && t.includes(OWNER_A.email)),
+      `the revocation with who did it: ${texts.join(' | ')}`,
+    );
     assert.deepEqual(errors, []);
   });
 
@@ -561,7 +673,10 @@ describe('operator console in a browser', { skip: chromiumMissing }, () => {
     await page.waitForURL(/\/a\/login$/);
     await page.goto('/a/aurora/users');
     await page.waitForURL(/\/a\/login/);
-    assert.equal((await page.context().cookies()).some((c) => c.name === 'tessera_console_a'), false);
+    assert.equal(
+      (await page.context().cookies()).some((c) => c.name === 'tessera_console_a'),
+      false,
+    );
     assert.equal((await asServer()).status, 401, 'the server ended the session');
     assert.deepEqual(errors, []);
   });

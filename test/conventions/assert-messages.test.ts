@@ -8,7 +8,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 describe('test conventions', () => {
   test('an assert.ok without a message is found, with or without the namespace', () => {
-    const source = ["assert.ok(value);", "assert(value);", "assert.ok(value, 'says why');", "assert.equal(a, b);"].join('\n');
+    const source = ['assert.ok(value);', 'assert(value);', "assert.ok(value, 'says why');", 'assert.equal(a, b);'].join('\n');
     assert.deepEqual(
       findBareAsserts(source, 'sample.ts').map((b) => b.line),
       [1, 2],
@@ -20,6 +20,10 @@ describe('test conventions', () => {
     const files = testSources(root);
     assert.ok(files.length > 50, `the test folders were read: ${files.length} files`);
     const bare = files.flatMap((f) => findBareAsserts(readSource(f), path.relative(root, f)));
-    assert.deepEqual(bare.map((b) => `${b.file}:${b.line}: ${b.call}`), [], 'assert.ok calls without a message');
+    assert.deepEqual(
+      bare.map((b) => `${b.file}:${b.line}: ${b.call}`),
+      [],
+      'assert.ok calls without a message',
+    );
   });
 });

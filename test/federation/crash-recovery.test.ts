@@ -52,7 +52,10 @@ describe(`cross-authority moves survive kill -9 of either server (${engine()})`,
     await peerWith(A, B);
     await peerWith(B, A);
     await linkAlice(A, B);
-    [phone, tablet] = await Promise.all([HttpDevice.register(A.issuer, 'alice', 'wonderland', 'phone'), HttpDevice.register(B.issuer, 'alice', 'wonderland', 'tablet')]);
+    [phone, tablet] = await Promise.all([
+      HttpDevice.register(A.issuer, 'alice', 'wonderland', 'phone'),
+      HttpDevice.register(B.issuer, 'alice', 'wonderland', 'tablet'),
+    ]);
   });
   after(async () => {
     await Promise.all([A?.node.stop('SIGKILL'), B?.node.stop('SIGKILL')]);
@@ -70,7 +73,12 @@ describe(`cross-authority moves survive kill -9 of either server (${engine()})`,
     if (engine() === 'pglite') return 0; // its data directory is the crashed server's until it restarts; observed again then
     const database = await s.node.storage.open();
     try {
-      return (await database.db.select().from(licenses).where(and(eq(licenses.contentId, contentId), eq(licenses.state, 'active')))).length;
+      return (
+        await database.db
+          .select()
+          .from(licenses)
+          .where(and(eq(licenses.contentId, contentId), eq(licenses.state, 'active')))
+      ).length;
     } finally {
       await database.close();
     }
@@ -156,9 +164,15 @@ describe(`cross-authority moves survive kill -9 of either server (${engine()})`,
     assert.equal(atB.state, 'completed');
     assert.equal(atB.destination.licenseId, destinationLicenseId);
     const ledgerA = (await A.admin.get('/admin/authorities/aurora/ledger?limit=200')).items.filter((e: { moveId: string | null }) => e.moveId === move.id);
-    assert.deepEqual(ledgerA.map((e: { kind: string; amount: number }) => [e.kind, e.amount]).sort(), [['move', 99], ['peer_fee', 25]]);
+    assert.deepEqual(ledgerA.map((e: { kind: string; amount: number }) => [e.kind, e.amount]).sort(), [
+      ['move', 99],
+      ['peer_fee', 25],
+    ]);
     const ledgerB = (await B.admin.get('/admin/authorities/borealis/ledger?limit=200')).items.filter((e: { moveId: string | null }) => e.moveId === move.id);
-    assert.deepEqual(ledgerB.map((e: { kind: string; amount: number }) => [e.kind, e.amount]), [['federation_fee', 25]]);
+    assert.deepEqual(
+      ledgerB.map((e: { kind: string; amount: number }) => [e.kind, e.amount]),
+      [['federation_fee', 25]],
+    );
     assert.equal(await neverBoth(contentId, 'once the move has ended'), 1, 'exactly one usable license once the move has ended');
 
     const outcome = { point, contentId, licenseId, moveId: move.id as string, destinationLicenseId };
@@ -197,18 +211,37 @@ describe(`cross-authority moves survive kill -9 of either server (${engine()})`,
       const ledgerB = await dbB.db.select().from(ledgerEntries).where(inArray(ledgerEntries.moveId, moveIds));
       for (const o of outcomes) {
         const mine = (rows: (typeof licA)[number][]) => rows.filter((l) => l.contentId === o.contentId);
-        assert.deepEqual(mine(licA).map((l) => [l.id, l.state]), [[o.licenseId, 'moved']], `${o.point}: the source license is moved`);
-        assert.deepEqual(mine(licB).map((l) => [l.id, l.state, l.clientId]), [[o.destinationLicenseId, 'active', tablet.clientId]], `${o.point}: one destination license`);
+        assert.deepEqual(
+          mine(licA).map((l) => [l.id, l.state]),
+          [[o.licenseId, 'moved']],
+          `${o.point}: the source license is moved`,
+        );
+        assert.deepEqual(
+          mine(licB).map((l) => [l.id, l.state, l.clientId]),
+          [[o.destinationLicenseId, 'active', tablet.clientId]],
+          `${o.point}: one destination license`,
+        );
         const srcMoves = movesA.filter((m) => m.contentId === o.contentId);
-        assert.deepEqual(srcMoves.map((m) => [m.id, m.role, m.state, m.dstLicenseId]), [[o.moveId, 'source', 'completed', o.destinationLicenseId]], `${o.point}: completed at aurora`);
+        assert.deepEqual(
+          srcMoves.map((m) => [m.id, m.role, m.state, m.dstLicenseId]),
+          [[o.moveId, 'source', 'completed', o.destinationLicenseId]],
+          `${o.point}: completed at aurora`,
+        );
         const dstMoves = movesB.filter((m) => m.contentId === o.contentId);
-        assert.deepEqual(dstMoves.map((m) => [m.id, m.role, m.state]), [[o.moveId, 'destination', 'completed']], `${o.point}: present at borealis`);
+        assert.deepEqual(
+          dstMoves.map((m) => [m.id, m.role, m.state]),
+          [[o.moveId, 'destination', 'completed']],
+          `${o.point}: present at borealis`,
+        );
         assert.equal(srcMoves[0]!.certificate, dstMoves[0]!.certificate, `${o.point}: aurora keeps the certificate borealis signed`);
         const chargesA = ledgerA.filter((e) => e.moveId === o.moveId);
         assert.equal(chargesA.filter((e) => e.kind === 'move').length, 1, `${o.point}: one move charge at aurora`);
         assert.equal(chargesA.find((e) => e.kind === 'move')!.amount, 99);
         assert.equal(chargesA.filter((e) => e.kind === 'peer_fee').length, 1, `${o.point}: one peer fee owed at aurora`);
-        assert.ok(ledgerB.filter((e) => e.moveId === o.moveId && e.kind === 'federation_fee').length <= 1, `${o.point}: at most one federation fee at borealis`);
+        assert.ok(
+          ledgerB.filter((e) => e.moveId === o.moveId && e.kind === 'federation_fee').length <= 1,
+          `${o.point}: at most one federation fee at borealis`,
+        );
         assert.equal(ledgerB.filter((e) => e.moveId === o.moveId).length, 1, `${o.point}: borealis booked its fee`);
       }
     } finally {

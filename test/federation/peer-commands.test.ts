@@ -20,7 +20,11 @@ describe('tessera-server peer commands', () => {
   const envFor = async (name: string) => {
     const db = await createTestDatabase();
     drops.push(db.drop);
-    return { TESSERA_DATA_DIR: path.join(dir, name), TESSERA_MASTER_KEY: Buffer.alloc(32, name.length).toString('base64'), ...(db.url !== 'memory://' ? { DATABASE_URL: db.url } : {}) };
+    return {
+      TESSERA_DATA_DIR: path.join(dir, name),
+      TESSERA_MASTER_KEY: Buffer.alloc(32, name.length).toString('base64'),
+      ...(db.url !== 'memory://' ? { DATABASE_URL: db.url } : {}),
+    };
   };
   const run = async (env: NodeJS.ProcessEnv, args: string[]) => {
     const res = await serverCommand(args, env);
@@ -64,7 +68,10 @@ describe('tessera-server peer commands', () => {
   });
 
   test('an issuer with a query or another scheme is refused with the reason, before anything is fetched or stored', async () => {
-    for (const [bad, reason] of [[`${issuer}?x=1`, /query or a fragment/], [issuer.replace('http://', 'ftp://'), /http or https, not ftp/]] as const) {
+    for (const [bad, reason] of [
+      [`${issuer}?x=1`, /query or a fragment/],
+      [issuer.replace('http://', 'ftp://'), /http or https, not ftp/],
+    ] as const) {
       const res = await serverCommand(['peer', 'discover', '--issuer', bad], aurora);
       assert.notEqual(res.code, 0, `${bad} is refused`);
       assert.match(res.stderr, /--issuer/, 'the message names the option');

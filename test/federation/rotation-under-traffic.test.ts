@@ -57,8 +57,13 @@ describe(`key rotation under cross-authority move traffic (${testEngine()})`, ()
     if ((await rotationPath(f.a)) === 'keyring') {
       // Without the admin route: announce next keys and let each peer learn them first, as the route's life cycle does.
       await Promise.all([announceNextKeys(f.a), announceNextKeys(f.b)]);
-      for (const [from, to] of [[f.a, f.b], [f.b, f.a]] as const) {
-        const peer = (await from.admin.get(`/admin/authorities/${from.authority.slug}/peers`).expect(200)).body.items.find((p: { issuer: string }) => p.issuer === to.authority.issuer);
+      for (const [from, to] of [
+        [f.a, f.b],
+        [f.b, f.a],
+      ] as const) {
+        const peer = (await from.admin.get(`/admin/authorities/${from.authority.slug}/peers`).expect(200)).body.items.find(
+          (p: { issuer: string }) => p.issuer === to.authority.issuer,
+        );
         await from.admin.post(`/admin/authorities/${from.authority.slug}/peers/${peer.id}/refresh`).expect(200);
       }
     }
@@ -91,9 +96,17 @@ describe(`key rotation under cross-authority move traffic (${testEngine()})`, ()
         const content = await addContent(f.a.h, f.a.authority.id);
         const bought = await phone.call('POST', '/licenses', { contentId: content.id });
         assert.equal(bought.status, 201, JSON.stringify(bought.body));
-        const res = await phone.call('POST', '/moves', { licenseId: bought.body.licenseId, destination: { clientId: tablet.clientId, authority: f.b.authority.issuer } });
+        const res = await phone.call('POST', '/moves', {
+          licenseId: bought.body.licenseId,
+          destination: { clientId: tablet.clientId, authority: f.b.authority.issuer },
+        });
         if (res.status !== 201 || res.body.state !== 'completed') {
-          const [row] = res.body.moveId ? await f.a.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, f.a.authority.id), eq(moves.id, res.body.moveId))) : [];
+          const [row] = res.body.moveId
+            ? await f.a.h.server.ctx.db
+                .select()
+                .from(moves)
+                .where(and(eq(moves.authorityId, f.a.authority.id), eq(moves.id, res.body.moveId)))
+            : [];
           failures.push(`lane ${i} move ${n}: ${res.status} ${res.body.state ?? res.body.code} ${row?.lastError ?? res.body.detail ?? ''}`);
           continue;
         }
@@ -150,12 +163,28 @@ describe(`key rotation under cross-authority move traffic (${testEngine()})`, ()
     const atB = await f.b.h.server.ctx.db.select().from(moves).where(eq(moves.authorityId, f.b.authority.id));
     for (const m of done) {
       const src = atA.filter((x) => x.contentId === m.contentId);
-      assert.deepEqual(src.map((x) => [x.id, x.state]), [[m.moveId, 'completed']]);
-      assert.deepEqual(atB.filter((x) => x.contentId === m.contentId).map((x) => [x.id, x.role, x.state]), [[m.moveId, 'destination', 'completed']]);
-      const usable = async (s: Side) => (await s.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.contentId, m.contentId), eq(licenses.state, 'active')))).map((l) => l.id);
+      assert.deepEqual(
+        src.map((x) => [x.id, x.state]),
+        [[m.moveId, 'completed']],
+      );
+      assert.deepEqual(
+        atB.filter((x) => x.contentId === m.contentId).map((x) => [x.id, x.role, x.state]),
+        [[m.moveId, 'destination', 'completed']],
+      );
+      const usable = async (s: Side) =>
+        (
+          await s.h.server.ctx.db
+            .select()
+            .from(licenses)
+            .where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.contentId, m.contentId), eq(licenses.state, 'active')))
+        ).map((l) => l.id);
       assert.deepEqual(await usable(f.a), []);
       assert.deepEqual(await usable(f.b), [m.destinationLicenseId]);
     }
-    assert.deepEqual(atA.filter((x) => x.state !== 'completed').map((x) => [x.id, x.state, x.lastError]), [], 'nothing left reserved or aborted');
+    assert.deepEqual(
+      atA.filter((x) => x.state !== 'completed').map((x) => [x.id, x.state, x.lastError]),
+      [],
+      'nothing left reserved or aborted',
+    );
   });
 });

@@ -25,7 +25,10 @@ import {
  * move one license to borealis: exactly one move happens, and the stored rows prove it.
  */
 
-const skip = engine() === 'pglite' ? 'two server processes cannot share one embedded PGlite database; this runs on PostgreSQL (node scripts/test.mjs test --postgres)' : false;
+const skip =
+  engine() === 'pglite'
+    ? 'two server processes cannot share one embedded PGlite database; this runs on PostgreSQL (node scripts/test.mjs test --postgres)'
+    : false;
 const REQUESTS = 100;
 
 describe('two instances of one server over one PostgreSQL database', () => {
@@ -52,7 +55,10 @@ describe('two instances of one server over one PostgreSQL database', () => {
   });
 
   test(`of ${REQUESTS} concurrent requests to move one license, split across both instances, exactly one gets a certificate`, { skip }, async () => {
-    const [phone, tablet] = await Promise.all([HttpDevice.register(A.issuer, 'alice', 'wonderland', 'phone'), HttpDevice.register(B.issuer, 'alice', 'wonderland', 'tablet')]);
+    const [phone, tablet] = await Promise.all([
+      HttpDevice.register(A.issuer, 'alice', 'wonderland', 'phone'),
+      HttpDevice.register(B.issuer, 'alice', 'wonderland', 'tablet'),
+    ]);
     const contentId = await uploadContent(A, 'one license, many requests');
     const bought = await phone.call('POST', '/licenses', { contentId }, second.address);
     assert.equal(bought.status, 201, JSON.stringify(bought.body));
@@ -74,7 +80,11 @@ describe('two instances of one server over one PostgreSQL database', () => {
       assert.equal(r.status, 409, summary);
       assert.equal(r.body.code, 'license_not_active');
     }
-    for (const via of instances) assert.ok(results.some((r) => r.via === via && r.status === 409), `${via} refused some of the requests itself`);
+    for (const via of instances)
+      assert.ok(
+        results.some((r) => r.via === via && r.status === 409),
+        `${via} refused some of the requests itself`,
+      );
     const moveId = winners[0]!.body.moveId as string;
     const completed = await eventually('the move to complete', async () => {
       const seen = await phone.call('GET', `/moves/${moveId}`);
@@ -86,18 +96,40 @@ describe('two instances of one server over one PostgreSQL database', () => {
     const dbB = await storageB.open();
     try {
       const movesA = await dbA.db.select().from(moves).where(eq(moves.srcLicenseId, licenseId));
-      assert.deepEqual(movesA.map((m) => [m.id, m.role, m.state]), [[moveId, 'source', 'completed']], 'one move on record at aurora');
+      assert.deepEqual(
+        movesA.map((m) => [m.id, m.role, m.state]),
+        [[moveId, 'source', 'completed']],
+        'one move on record at aurora',
+      );
       const sourceLicense = await dbA.db.select().from(licenses).where(eq(licenses.id, licenseId));
       assert.equal(sourceLicense[0]!.state, 'moved');
-      const charges = await dbA.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.contentId, contentId), eq(ledgerEntries.kind, 'move')));
-      assert.deepEqual(charges.map((e) => [e.moveId, e.amount]), [[moveId, 99]], 'one move charge at aurora');
+      const charges = await dbA.db
+        .select()
+        .from(ledgerEntries)
+        .where(and(eq(ledgerEntries.contentId, contentId), eq(ledgerEntries.kind, 'move')));
+      assert.deepEqual(
+        charges.map((e) => [e.moveId, e.amount]),
+        [[moveId, 99]],
+        'one move charge at aurora',
+      );
 
       const movesB = await dbB.db.select().from(moves).where(eq(moves.contentId, contentId));
-      assert.deepEqual(movesB.map((m) => [m.id, m.role]), [[moveId, 'destination']], 'one certificate signed at borealis');
+      assert.deepEqual(
+        movesB.map((m) => [m.id, m.role]),
+        [[moveId, 'destination']],
+        'one certificate signed at borealis',
+      );
       const destination = await dbB.db.select().from(licenses).where(eq(licenses.contentId, contentId));
-      assert.deepEqual(destination.map((l) => [l.id, l.state, l.clientId]), [[completed.destination.licenseId, 'active', tablet.clientId]], 'one destination license at borealis');
+      assert.deepEqual(
+        destination.map((l) => [l.id, l.state, l.clientId]),
+        [[completed.destination.licenseId, 'active', tablet.clientId]],
+        'one destination license at borealis',
+      );
       const fees = await dbB.db.select().from(ledgerEntries).where(eq(ledgerEntries.contentId, contentId));
-      assert.deepEqual(fees.map((e) => [e.kind, e.moveId]), [['federation_fee', moveId]]);
+      assert.deepEqual(
+        fees.map((e) => [e.kind, e.moveId]),
+        [['federation_fee', moveId]],
+      );
     } finally {
       await Promise.all([dbA.close(), dbB.close()]);
     }

@@ -48,7 +48,10 @@ describe('a copy certificate replayed on its destination device', () => {
       assert.equal(error.reason, 'replayed');
       return true;
     });
-    await assert.rejects(tablet.play('cnt_field-notes', { out: path.join(dir, 'tablet.out') }), (error: unknown) => error instanceof DeviceError && error.code === 'license_missing');
+    await assert.rejects(
+      tablet.play('cnt_field-notes', { out: path.join(dir, 'tablet.out') }),
+      (error: unknown) => error instanceof DeviceError && error.code === 'license_missing',
+    );
     await laptop.play('cnt_field-notes', { out: path.join(dir, 'laptop.out') });
   });
 });

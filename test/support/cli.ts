@@ -19,10 +19,16 @@ const DEVICE_TIMEOUT_MS = 180_000;
 export function device(args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, NODE_OPTIONS: '' };
-    execFile(process.execPath, [deviceBin, ...args], { cwd: options.cwd ?? root, env, maxBuffer: 16 * 1024 * 1024, timeout: DEVICE_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-      if (error && (error as { killed?: boolean }).killed) stderr += `\ntessera-device ${args.join(' ')} did not end within ${DEVICE_TIMEOUT_MS / 1000} s and was killed`;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr, json: () => JSON.parse(stdout) });
-    });
+    execFile(
+      process.execPath,
+      [deviceBin, ...args],
+      { cwd: options.cwd ?? root, env, maxBuffer: 16 * 1024 * 1024, timeout: DEVICE_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? ((error as { code?: number }).code ?? 1) : 0;
+        if (error && (error as { killed?: boolean }).killed)
+          stderr += `\ntessera-device ${args.join(' ')} did not end within ${DEVICE_TIMEOUT_MS / 1000} s and was killed`;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr, json: () => JSON.parse(stdout) });
+      },
+    );
   });
 }

@@ -21,9 +21,14 @@ export async function freePort(): Promise<number> {
 /** Runs a `tessera-server` administrative command (authority/admin/user create …) to completion. */
 export function serverCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [serverBin, ...args], { env: { ...process.env, NODE_OPTIONS: '', TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1', ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [serverBin, ...args],
+      { env: { ...process.env, NODE_OPTIONS: '', TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1', ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +45,16 @@ export interface ServerProcess {
 export async function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const fullEnv = { ...process.env, NODE_OPTIONS: '', TESSERA_HOST: '127.0.0.1', TESSERA_PORT: String(port), TESSERA_PUBLIC_URL: url, TESSERA_LOG_LEVEL: 'warn', TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1', ...env };
+  const fullEnv = {
+    ...process.env,
+    NODE_OPTIONS: '',
+    TESSERA_HOST: '127.0.0.1',
+    TESSERA_PORT: String(port),
+    TESSERA_PUBLIC_URL: url,
+    TESSERA_LOG_LEVEL: 'warn',
+    TESSERA_ALLOW_PRIVATE_PEERS: '127.0.0.1',
+    ...env,
+  };
   const child = spawn(process.execPath, [serverBin, 'start'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

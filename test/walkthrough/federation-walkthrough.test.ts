@@ -30,7 +30,14 @@ describe('README walkthrough: a move from aurora to borealis', () => {
     const [portA, portB] = [await freePort(), await freePort()];
     demo = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/demo.ts')], {
       cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '', TESSERA_DATA_DIR: path.join(dir, 'data'), TESSERA_DEMO_PORT_A: String(portA), TESSERA_DEMO_PORT_B: String(portB), TESSERA_DEMO_CONSOLE: 'off' },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        TESSERA_DATA_DIR: path.join(dir, 'data'),
+        TESSERA_DEMO_PORT_A: String(portA),
+        TESSERA_DEMO_PORT_B: String(portB),
+        TESSERA_DEMO_CONSOLE: 'off',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -64,7 +71,10 @@ describe('README walkthrough: a move from aurora to borealis', () => {
   async function admin(base: string, spec: typeof auroraDemo) {
     const login = await fetch(`${base}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec.admin) });
     assert.equal(login.status, 200);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     // Admin answers are read as JSON documents whose shapes the assertions check.
     return async (route: string): Promise<any> => {
       const res = await fetch(`${base}/admin/authorities/${spec.slug}${route}`, { headers: { cookie } });
@@ -74,9 +84,33 @@ describe('README walkthrough: a move from aurora to borealis', () => {
   }
 
   test('alice registers her phone at aurora and her reader at borealis', async () => {
-    const p = await device(['--home', phone, 'register', '--authority', `${A}/t/aurora`, '--username', 'alice', '--password', 'wonderland', '--label', 'phone']);
+    const p = await device([
+      '--home',
+      phone,
+      'register',
+      '--authority',
+      `${A}/t/aurora`,
+      '--username',
+      'alice',
+      '--password',
+      'wonderland',
+      '--label',
+      'phone',
+    ]);
     assert.equal(p.code, 0, p.stderr);
-    const r = await device(['--home', reader, 'register', '--authority', `${B}/t/borealis`, '--username', 'alice', '--password', 'wonderland', '--label', 'reader']);
+    const r = await device([
+      '--home',
+      reader,
+      'register',
+      '--authority',
+      `${B}/t/borealis`,
+      '--username',
+      'alice',
+      '--password',
+      'wonderland',
+      '--label',
+      'reader',
+    ]);
     assert.equal(r.code, 0, r.stderr);
   });
 
@@ -86,7 +120,19 @@ describe('README walkthrough: a move from aurora to borealis', () => {
     const readerId = (await device(['--home', reader, 'whoami', '--id'])).stdout.trim();
     assert.match(readerId, /^cli_/);
     const bundle = path.join(dir, 'field-notes.bundle');
-    const moved = await device(['--home', phone, 'move', 'cnt_field-notes', '--to', readerId, '--to-authority', `${B}/t/borealis`, '--bundle', bundle, '--json']);
+    const moved = await device([
+      '--home',
+      phone,
+      'move',
+      'cnt_field-notes',
+      '--to',
+      readerId,
+      '--to-authority',
+      `${B}/t/borealis`,
+      '--bundle',
+      bundle,
+      '--json',
+    ]);
     assert.equal(moved.code, 0, moved.stderr);
     moveId = moved.json().moveId;
     const received = await device(['--home', reader, 'receive', bundle]);
@@ -109,9 +155,15 @@ describe('README walkthrough: a move from aurora to borealis', () => {
     assert.equal(atB.role, 'destination');
 
     const ledgerA = (await a('/ledger')).items as { kind: string; amount: number; moveId: string | null }[];
-    assert.ok(ledgerA.some((e) => e.kind === 'move' && e.amount === 99 && e.moveId === moveId), 'aurora charged alice the move price');
+    assert.ok(
+      ledgerA.some((e) => e.kind === 'move' && e.amount === 99 && e.moveId === moveId),
+      'aurora charged alice the move price',
+    );
     const ledgerB = (await b('/ledger')).items as { kind: string; amount: number; moveId: string | null; counterparty: string | null }[];
-    assert.ok(ledgerB.some((e) => e.kind === 'federation_fee' && e.amount === 25 && e.moveId === moveId && e.counterparty === `${A}/t/aurora`), 'borealis booked its federation fee');
+    assert.ok(
+      ledgerB.some((e) => e.kind === 'federation_fee' && e.amount === 25 && e.moveId === moveId && e.counterparty === `${A}/t/aurora`),
+      'borealis booked its federation fee',
+    );
 
     const settlementB = await b('/settlement');
     const line = settlementB.items.find((l: { peerIssuer: string }) => l.peerIssuer === `${A}/t/aurora`);

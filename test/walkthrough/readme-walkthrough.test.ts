@@ -29,9 +29,35 @@ describe('README walkthrough: two devices of alice', () => {
   after(() => h.close());
 
   test('both devices register with alice’s password and get distinct client and leaf IDs', async () => {
-    const p = await device(['--home', phone, 'register', '--authority', issuer, '--username', 'alice', '--password', 'wonderland', '--label', 'phone', '--json']);
+    const p = await device([
+      '--home',
+      phone,
+      'register',
+      '--authority',
+      issuer,
+      '--username',
+      'alice',
+      '--password',
+      'wonderland',
+      '--label',
+      'phone',
+      '--json',
+    ]);
     assert.equal(p.code, 0, p.stderr);
-    const t = await device(['--home', tablet, 'register', '--authority', issuer, '--username', 'alice', '--password', 'wonderland', '--label', 'tablet', '--json']);
+    const t = await device([
+      '--home',
+      tablet,
+      'register',
+      '--authority',
+      issuer,
+      '--username',
+      'alice',
+      '--password',
+      'wonderland',
+      '--label',
+      'tablet',
+      '--json',
+    ]);
     assert.equal(t.code, 0, t.stderr);
     assert.equal(p.json().authority, issuer);
     assert.notEqual(p.json().clientId, t.json().clientId);
@@ -43,7 +69,10 @@ describe('README walkthrough: two devices of alice', () => {
   test('the catalogue lists the three seeded contents with their readable IDs', async () => {
     const res = await device(['--home', phone, 'catalog', '--json']);
     assert.equal(res.code, 0, res.stderr);
-    const ids = res.json().map((c: { id: string }) => c.id).sort();
+    const ids = res
+      .json()
+      .map((c: { id: string }) => c.id)
+      .sort();
     assert.deepEqual(ids, ['cnt_field-notes', 'cnt_northern-lights', 'cnt_songs-of-the-fjord']);
   });
 
@@ -81,7 +110,10 @@ describe('README walkthrough: two devices of alice', () => {
     assert.ok(['completed', 'delivered'].includes(moves[0]!.state), `the move completed or was delivered: ${moves[0]!.state}`);
     const lic = await db.select().from(schema.licenses).where(eq(schema.licenses.contentId, 'cnt_field-notes'));
     assert.deepEqual(lic.map((l) => l.state).sort(), ['active', 'moved']);
-    const moveCharge = await db.select().from(schema.ledgerEntries).where(and(eq(schema.ledgerEntries.kind, 'move'), eq(schema.ledgerEntries.moveId, moves[0]!.id)));
+    const moveCharge = await db
+      .select()
+      .from(schema.ledgerEntries)
+      .where(and(eq(schema.ledgerEntries.kind, 'move'), eq(schema.ledgerEntries.moveId, moves[0]!.id)));
     assert.equal(moveCharge.length, 1);
     assert.equal(moveCharge[0]!.amount, 99);
   });

@@ -5,7 +5,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRouteRequest, decodeJwsUnverified, newId, parseRouteAnswer, problemFromDocument, signJws, TOKEN_TYPES, type AdminContent, type Jwks, type RouteInput, type RouteName, type RouteOutput, type Rights } from '@tessera/protocol';
+import {
+  buildRouteRequest,
+  decodeJwsUnverified,
+  newId,
+  parseRouteAnswer,
+  problemFromDocument,
+  signJws,
+  TOKEN_TYPES,
+  type AdminContent,
+  type Jwks,
+  type RouteInput,
+  type RouteName,
+  type RouteOutput,
+  type Rights,
+} from '@tessera/protocol';
 import { createAuthority, createTesseraServer, hashPassword, schema, type TesseraServer } from '@tessera/license-server';
 import { and, eq } from 'drizzle-orm';
 
@@ -45,10 +59,20 @@ export class TestLicenseServer {
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    const server = await createTesseraServer({ publicUrl: url, dataDir, databaseUrl: 'memory://', masterKey: randomBytes(32).toString('base64'), backgroundJobs: false, allowPrivatePeers: ['127.0.0.1'], logLevel: (process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent') as 'silent' });
+    const server = await createTesseraServer({
+      publicUrl: url,
+      dataDir,
+      databaseUrl: 'memory://',
+      masterKey: randomBytes(32).toString('base64'),
+      backgroundJobs: false,
+      allowPrivatePeers: ['127.0.0.1'],
+      logLevel: (process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent') as 'silent',
+    });
     http.on('request', server.app);
     const started = new TestLicenseServer(url, server, http, dataDir);
-    await server.ctx.db.insert(schema.adminUsers).values({ id: newId('admin'), email: OPERATOR.email, passwordHash: await hashPassword(OPERATOR.password), isOperator: true });
+    await server.ctx.db
+      .insert(schema.adminUsers)
+      .values({ id: newId('admin'), email: OPERATOR.email, passwordHash: await hashPassword(OPERATOR.password), isOperator: true });
     await started.#signIn();
     return started;
   }
@@ -82,9 +106,16 @@ export class TestLicenseServer {
 
   async #signIn(): Promise<void> {
     const request = buildRouteRequest('login', { body: OPERATOR });
-    const res = await fetch(`${this.url}${request.path}`, { method: request.method, headers: { 'content-type': 'application/json' }, body: request.body ?? null });
+    const res = await fetch(`${this.url}${request.path}`, {
+      method: request.method,
+      headers: { 'content-type': 'application/json' },
+      body: request.body ?? null,
+    });
     if (res.status !== 200) throw new Error(`the operator cannot sign in: ${res.status} ${await res.text()}`);
-    this.#session = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    this.#session = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
   }
 }
 
@@ -109,7 +140,11 @@ export class TestAuthority {
 
   /** Uploads a plaintext: the server encrypts it into a package with a fresh content key. */
   async addContent(title: string, plaintext: Buffer): Promise<AdminContent> {
-    const entry = await this.server.admin('uploadContent', { params: { authority: this.slug }, query: { title } }, { body: plaintext, type: 'application/octet-stream' });
+    const entry = await this.server.admin(
+      'uploadContent',
+      { params: { authority: this.slug }, query: { title } },
+      { body: plaintext, type: 'application/octet-stream' },
+    );
     this.contents.set(entry.id, { entry, plaintext });
     return entry;
   }
@@ -159,7 +194,10 @@ export class TestAuthority {
 
   async revokeLicense(licenseId: string): Promise<void> {
     const { licenses } = schema;
-    await this.server.server.ctx.db.update(licenses).set({ state: 'revoked', updatedAt: new Date() }).where(and(eq(licenses.authorityId, this.id), eq(licenses.id, licenseId)));
+    await this.server.server.ctx.db
+      .update(licenses)
+      .set({ state: 'revoked', updatedAt: new Date() })
+      .where(and(eq(licenses.authorityId, this.id), eq(licenses.id, licenseId)));
   }
 
   /** Re-grants a license with other rights; the device picks it up when it asks for its license again. */

@@ -86,7 +86,10 @@ export interface CertificateInput {
 }
 
 /** A copy certificate as the destination's authority signs it, carrying the destination's license. */
-export async function issueTestCopyCertificate(authority: TestAuthority, input: CertificateInput): Promise<{ certificate: string; license: string; moveId: string }> {
+export async function issueTestCopyCertificate(
+  authority: TestAuthority,
+  input: CertificateInput,
+): Promise<{ certificate: string; license: string; moveId: string }> {
   const now = nowSeconds();
   const moveId = input.moveId ?? newId('move');
   const license = await issueTestLicense(authority, {

@@ -150,18 +150,23 @@ export const adminContentSchema = z
   })
   .strict();
 export type AdminContent = z.infer<typeof adminContentSchema>;
-export const adminContentListQuerySchema = paginationQuerySchema
-  .extend({ status: contentStatusSchema.optional(), q: searchSchema(120).optional() })
-  .strict();
+export const adminContentListQuerySchema = paginationQuerySchema.extend({ status: contentStatusSchema.optional(), q: searchSchema(120).optional() }).strict();
 export const adminContentListSchema = page(adminContentSchema);
 /** Upload metadata travels in the query string; the body is the raw file (application/octet-stream), streamed. */
 export const uploadContentQuerySchema = z
   .object({
     /** An ID the operator chooses (e.g. from its catalogue); a fresh `cnt_…` ID when absent. */
-    id: z.string().regex(/^cnt_[A-Za-z0-9_-]{3,60}$/, 'cnt_ followed by 3 to 60 letters, digits, - or _').optional(),
+    id: z
+      .string()
+      .regex(/^cnt_[A-Za-z0-9_-]{3,60}$/, 'cnt_ followed by 3 to 60 letters, digits, - or _')
+      .optional(),
     title: lineSchema(200),
     description: textSchema(2000).optional(),
-    mediaType: z.string().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/).default('application/octet-stream'),
+    mediaType: z
+      .string()
+      .max(100)
+      .regex(/^[\w.+-]+\/[\w.+-]+$/)
+      .default('application/octet-stream'),
   })
   .strict();
 export const updateContentRequestSchema = z
@@ -214,9 +219,7 @@ export const adminMoveSchema = z
     updatedAt: isoDateTime,
   })
   .strict();
-export const adminMoveDetailSchema = adminMoveSchema
-  .extend({ certificate: compactJwsSchema.nullable(), events: z.array(moveEventSchema) })
-  .strict();
+export const adminMoveDetailSchema = adminMoveSchema.extend({ certificate: compactJwsSchema.nullable(), events: z.array(moveEventSchema) }).strict();
 export const adminMoveListQuerySchema = paginationQuerySchema
   .extend({ state: moveStateSchema.optional(), userId: idSchema.optional(), contentId: idSchema.optional() })
   .strict();
@@ -232,9 +235,7 @@ export const priceListSchema = z
     license: amountSchema.nullable(),
     move: amountSchema.nullable(),
     federationFee: amountSchema.nullable(),
-    overrides: z.array(
-      z.object({ contentId: idSchema, title: z.string(), license: amountSchema.nullable(), move: amountSchema.nullable() }).strict(),
-    ),
+    overrides: z.array(z.object({ contentId: idSchema, title: z.string(), license: amountSchema.nullable(), move: amountSchema.nullable() }).strict()),
   })
   .strict();
 export const updatePricesRequestSchema = z
@@ -286,9 +287,7 @@ export const invoiceSchema = z
   })
   .strict();
 export const invoiceDetailSchema = invoiceSchema.extend({ entries: z.array(ledgerEntrySchema) }).strict();
-export const invoiceListQuerySchema = paginationQuerySchema
-  .extend({ period: periodSchema.optional(), userId: idSchema.optional() })
-  .strict();
+export const invoiceListQuerySchema = paginationQuerySchema.extend({ period: periodSchema.optional(), userId: idSchema.optional() }).strict();
 export const invoiceListSchema = page(invoiceSchema);
 export const issueInvoicesRequestSchema = z.object({ period: periodSchema }).strict();
 export const issueInvoicesResponseSchema = z.object({ period: periodSchema, issued: z.array(invoiceSchema) }).strict();
@@ -324,9 +323,7 @@ export const auditEntrySchema = z
     details: z.record(z.string(), z.unknown()).nullable(),
   })
   .strict();
-export const auditQuerySchema = paginationQuerySchema
-  .extend({ action: searchSchema(64).optional(), actor: searchSchema(254).optional() })
-  .strict();
+export const auditQuerySchema = paginationQuerySchema.extend({ action: searchSchema(64).optional(), actor: searchSchema(254).optional() }).strict();
 export const auditListSchema = page(auditEntrySchema);
 
 // ---- overview ----
@@ -335,7 +332,14 @@ export const statsSchema = z
   .object({
     currency: currencySchema,
     totals: z
-      .object({ users: z.number().int(), activeDevices: z.number().int(), contents: z.number().int(), activeLicenses: z.number().int(), moves: z.number().int(), revenue: amountSchema })
+      .object({
+        users: z.number().int(),
+        activeDevices: z.number().int(),
+        contents: z.number().int(),
+        activeLicenses: z.number().int(),
+        moves: z.number().int(),
+        revenue: amountSchema,
+      })
       .strict(),
     daily: z.array(
       z.object({ day: z.string(), licenses: z.number().int(), moves: z.number().int(), devices: z.number().int(), revenue: amountSchema }).strict(),

@@ -15,9 +15,7 @@ import {
   usernameSchema,
 } from './common.ts';
 
-export const passwordCredentialsSchema = z
-  .object({ type: z.literal('password'), username: usernameSchema, password: passwordSchema })
-  .strict();
+export const passwordCredentialsSchema = z.object({ type: z.literal('password'), username: usernameSchema, password: passwordSchema }).strict();
 
 export const registerDeviceRequestSchema = z
   .object({
@@ -28,9 +26,7 @@ export const registerDeviceRequestSchema = z
   .strict();
 export type RegisterDeviceRequest = z.infer<typeof registerDeviceRequestSchema>;
 
-export const userSummarySchema = z
-  .object({ id: idSchema, username: usernameSchema, globalId: z.string() })
-  .strict();
+export const userSummarySchema = z.object({ id: idSchema, username: usernameSchema, globalId: z.string() }).strict();
 
 export const registerDeviceResponseSchema = z
   .object({

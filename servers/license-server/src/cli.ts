@@ -48,7 +48,9 @@ class UsageError extends Error {}
 async function withServer<T>(fn: (server: Awaited<ReturnType<typeof createTesseraServer>>) => Promise<T>, options: { mayCreate?: boolean } = {}): Promise<T> {
   const config = configFromEnv(process.env, overrides());
   if (!options.mayCreate && !config.databaseUrl && !existsSync(path.join(config.dataDir, 'db'))) {
-    throw new UsageError(`no Tessera data directory at ${config.dataDir} (it holds no database); give --data-dir or TESSERA_DATA_DIR of a server, or DATABASE_URL`);
+    throw new UsageError(
+      `no Tessera data directory at ${config.dataDir} (it holds no database); give --data-dir or TESSERA_DATA_DIR of a server, or DATABASE_URL`,
+    );
   }
   const server = await createTesseraServer({ ...config, logLevel: 'warn', backgroundJobs: false });
   try {
@@ -72,7 +74,10 @@ program
     server.ctx.logger.info({ url, publicUrl: config.publicUrl, engine: server.ctx.engine }, 'Tessera license server listening');
     const stop = () => {
       server.ctx.logger.info('shutting down');
-      server.close().then(() => process.exit(0), () => process.exit(1));
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -115,16 +120,14 @@ authority
       { mayCreate: true },
     ),
   );
-authority
-  .command('list')
-  .action(() =>
-    withServer(async ({ ctx }) => {
-      for (const a of await listAuthorities(ctx.db)) console.log(`${a.slug}\t${ctx.authorities.issuer(a.slug)}\t${a.name}`);
-    }),
-  );
+authority.command('list').action(() =>
+  withServer(async ({ ctx }) => {
+    for (const a of await listAuthorities(ctx.db)) console.log(`${a.slug}\t${ctx.authorities.issuer(a.slug)}\t${a.name}`);
+  }),
+);
 authority
   .command('show')
-  .description('print an authority\'s issuer, name and the thumbprint peers pin (compare it out of band)')
+  .description("print an authority's issuer, name and the thumbprint peers pin (compare it out of band)")
   .requiredOption('--authority <slug>')
   .action((o) =>
     withServer(async ({ ctx }) => {
@@ -139,7 +142,7 @@ authority
       console.log(`thumbprint  ${signing?.kid ?? '(no active signing key)'}`);
       if (next) console.log(`next        ${next.kid}`);
       console.log(`\nThe thumbprint is the RFC 7638 thumbprint of the key that signs ${ref.issuer}/.well-known/tessera-authority;`);
-      console.log('a peer\'s operator pins it when adding this authority: compare it with them out of band.');
+      console.log("a peer's operator pins it when adding this authority: compare it with them out of band.");
     }),
   );
 
@@ -241,7 +244,9 @@ keys
   .action((o) =>
     withServer(async ({ ctx }) => {
       const { key, replacedBy } = await revokeAuthorityKey(ctx, await ctx.authorities.bySlug(o.authority), CLI_ACTOR, o.kid);
-      console.log(`key ${key.kid} revoked: it is no longer published${replacedBy ? `; ${replacedBy} is the new next ${key.use} key` : ''}; ${runningServersNote}`);
+      console.log(
+        `key ${key.kid} revoked: it is no longer published${replacedBy ? `; ${replacedBy} is the new next ${key.use} key` : ''}; ${runningServersNote}`,
+      );
     }),
   );
 
@@ -289,7 +294,8 @@ program
   );
 
 const peer = program.command('peer').description("manage an authority's peers: other authorities it federates with (SPEC §10.3)");
-const peerLine = (p: PeerRow) => `${p.issuer}\t${p.status}\tpinned ${p.pinnedThumbprint}\t${p.name ?? ''}\tlast contact ${p.lastContactAt?.toISOString() ?? '-'} (${p.lastOutcome ?? '-'})`;
+const peerLine = (p: PeerRow) =>
+  `${p.issuer}\t${p.status}\tpinned ${p.pinnedThumbprint}\t${p.name ?? ''}\tlast contact ${p.lastContactAt?.toISOString() ?? '-'} (${p.lastOutcome ?? '-'})`;
 /** `--issuer` in its canonical form (SPEC §1.3), or commander's refusal naming the option. */
 function issuerArgument(value: string): string {
   try {
@@ -313,7 +319,9 @@ peer
   .action((o) =>
     // Reads no storage: only the settings (the peer timeout).
     fetchEntityConfiguration(o.issuer, configFromEnv(process.env, overrides())).then(({ claims, signedBy }) => {
-      console.log(`${claims.name}${claims.operator ? ` (${claims.operator})` : ''}\nissuer      ${claims.iss}\nthumbprint  ${signedBy}\nversions    ${claims.versions.join(', ')}`);
+      console.log(
+        `${claims.name}${claims.operator ? ` (${claims.operator})` : ''}\nissuer      ${claims.iss}\nthumbprint  ${signedBy}\nversions    ${claims.versions.join(', ')}`,
+      );
     }),
   );
 peer
@@ -352,7 +360,9 @@ for (const [name, description] of [
       withServer(async ({ ctx }) => {
         const { authority, row } = await peerOf(ctx, o.authority, o.issuer);
         const updated =
-          name === 'refresh' ? await refreshPeer(ctx, authority, CLI_ACTOR, row.id) : await setPeerStatus(ctx, authority, CLI_ACTOR, row.id, name === 'suspend' ? 'suspended' : 'active');
+          name === 'refresh'
+            ? await refreshPeer(ctx, authority, CLI_ACTOR, row.id)
+            : await setPeerStatus(ctx, authority, CLI_ACTOR, row.id, name === 'suspend' ? 'suspended' : 'active');
         console.log(peerLine(updated));
       }),
     );

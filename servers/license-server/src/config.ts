@@ -48,7 +48,11 @@ export const serverSettings = {
   },
   dataDir: {
     env: 'TESSERA_DATA_DIR',
-    schema: z.string().min(1).default('.tessera').transform((dir) => path.resolve(dir)),
+    schema: z
+      .string()
+      .min(1)
+      .default('.tessera')
+      .transform((dir) => path.resolve(dir)),
     description: 'the embedded database, packages and (without `TESSERA_MASTER_KEY`) the master key file live here',
     shownDefault: '`./.tessera`',
   },
@@ -77,17 +81,29 @@ export const serverSettings = {
   },
   copyCertificateTtlSeconds: {
     env: 'TESSERA_COPY_CERTIFICATE_TTL_SECONDS',
-    schema: z.number().int().min(60).default(7 * 24 * 3600),
+    schema: z
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 24 * 3600),
     description: 'how long a copy certificate stays valid for the destination to receive it, seconds',
   },
   maxJsonBodyBytes: {
     env: 'TESSERA_MAX_JSON_BODY_BYTES',
-    schema: z.number().int().min(1024).default(64 * 1024),
+    schema: z
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024),
     description: 'the largest JSON request body accepted, bytes',
   },
   maxUploadBytes: {
     env: 'TESSERA_MAX_UPLOAD_BYTES',
-    schema: z.number().int().min(1).default(16 * 1024 ** 3),
+    schema: z
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 ** 3),
     description: 'the largest content file an upload may declare, bytes',
   },
   pgPoolSize: {
@@ -123,7 +139,8 @@ export const serverSettings = {
   requestTimeoutMs: {
     env: 'TESSERA_REQUEST_TIMEOUT_MS',
     schema: z.number().int().min(1_000).default(30_000),
-    description: 'how long a client may take to send a whole request, body included, before it gets 408 and its connection is closed, ms (uploads: see the next)',
+    description:
+      'how long a client may take to send a whole request, body included, before it gets 408 and its connection is closed, ms (uploads: see the next)',
   },
   uploadIdleTimeoutMs: {
     env: 'TESSERA_UPLOAD_IDLE_TIMEOUT_MS',
@@ -162,14 +179,20 @@ export const serverSettings = {
   },
   allowPrivatePeers: {
     env: 'TESSERA_ALLOW_PRIVATE_PEERS',
-    schema: z.array(z.string().refine((entry) => ipaddr.isValid(entry) || isCidr(entry), 'each must be an IP address or a CIDR range such as 10.0.0.0/8')).default([]),
-    description: 'addresses or CIDR ranges, comma-separated, of peers this server may call although they are private, loopback or link-local (e.g. `127.0.0.1` for a demo on one machine); every other such address is refused after DNS resolution',
+    schema: z
+      .array(z.string().refine((entry) => ipaddr.isValid(entry) || isCidr(entry), 'each must be an IP address or a CIDR range such as 10.0.0.0/8'))
+      .default([]),
+    description:
+      'addresses or CIDR ranges, comma-separated, of peers this server may call although they are private, loopback or link-local (e.g. `127.0.0.1` for a demo on one machine); every other such address is refused after DNS resolution',
     shownDefault: 'none',
   },
   allowedOrigins: {
     env: 'TESSERA_ALLOWED_ORIGINS',
-    schema: z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, 'each must be an origin: scheme, host and port, no path')).default([]),
-    description: "browser origins, comma-separated, that may send changes to the admin API with a session cookie, besides this server's own (a console served to browsers on another origin)",
+    schema: z
+      .array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, 'each must be an origin: scheme, host and port, no path'))
+      .default([]),
+    description:
+      "browser origins, comma-separated, that may send changes to the admin API with a session cookie, besides this server's own (a console served to browsers on another origin)",
     shownDefault: 'none',
   },
 } satisfies Record<string, Setting>;
@@ -270,7 +293,12 @@ function fromText(setting: Setting, text: string): { value: unknown } | { proble
       return { problem: 'must be 1, 0, true or false' };
     }
     case 'array':
-      return { value: text.split(',').map((item) => item.trim()).filter(Boolean) };
+      return {
+        value: text
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      };
     default:
       return { value: text };
   }

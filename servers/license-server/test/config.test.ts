@@ -73,10 +73,18 @@ describe('configuration', () => {
   });
 
   test('an on/off variable takes 1, 0, true or false and refuses anything else', () => {
-    for (const [text, value] of [['1', true], ['TRUE', true], ['0', false], ['false', false]] as const) {
+    for (const [text, value] of [
+      ['1', true],
+      ['TRUE', true],
+      ['0', false],
+      ['false', false],
+    ] as const) {
       assert.equal(configFromEnv({ TESSERA_BACKGROUND_JOBS: text }).backgroundJobs, value, `TESSERA_BACKGROUND_JOBS=${text}`);
     }
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_BACKGROUND_JOBS: 'yes' })), 'TESSERA_BACKGROUND_JOBS: must be 1, 0, true or false');
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_BACKGROUND_JOBS: 'yes' })),
+      'TESSERA_BACKGROUND_JOBS: must be 1, 0, true or false',
+    );
   });
 
   test('an empty variable counts as unset', () => {
@@ -95,13 +103,34 @@ describe('configuration', () => {
   });
 
   test('a bad value stops with one line naming its environment variable and what is wrong', () => {
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_PUBLIC_URL: 'not-a-url' })), 'TESSERA_PUBLIC_URL: must be an absolute http(s) URL such as https://licenses.example/t/store');
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_PORT: 'abc' })), 'TESSERA_PORT: must be a number');
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_PORT: '70000' })), 'TESSERA_PORT: must be at most 65535');
-    assert.equal(configErrorOf(() => configFromEnv({ PORT: 'abc' })), 'PORT: must be a number');
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_PG_POOL_SIZE: '0' })), 'TESSERA_PG_POOL_SIZE: must be at least 1');
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_CLOCK_SKEW_SECONDS: '1.5' })), 'TESSERA_CLOCK_SKEW_SECONDS: must be a whole number');
-    assert.equal(configErrorOf(() => configFromEnv({ TESSERA_LOG_LEVEL: 'loud' })), 'TESSERA_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_PUBLIC_URL: 'not-a-url' })),
+      'TESSERA_PUBLIC_URL: must be an absolute http(s) URL such as https://licenses.example/t/store',
+    );
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_PORT: 'abc' })),
+      'TESSERA_PORT: must be a number',
+    );
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_PORT: '70000' })),
+      'TESSERA_PORT: must be at most 65535',
+    );
+    assert.equal(
+      configErrorOf(() => configFromEnv({ PORT: 'abc' })),
+      'PORT: must be a number',
+    );
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_PG_POOL_SIZE: '0' })),
+      'TESSERA_PG_POOL_SIZE: must be at least 1',
+    );
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_CLOCK_SKEW_SECONDS: '1.5' })),
+      'TESSERA_CLOCK_SKEW_SECONDS: must be a whole number',
+    );
+    assert.equal(
+      configErrorOf(() => configFromEnv({ TESSERA_LOG_LEVEL: 'loud' })),
+      'TESSERA_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    );
   });
 
   test('several bad variables are reported together, one line each, with no zod issues or internal field names', () => {
@@ -116,7 +145,10 @@ describe('configuration', () => {
   });
 
   test('a bad value given in code is reported under its environment variable too', () => {
-    assert.equal(configErrorOf(() => parseConfig({ publicUrl: 'https://licenses.example', dataDir: '/srv/tessera', pgPoolSize: 500 })), 'TESSERA_PG_POOL_SIZE: must be at most 200');
+    assert.equal(
+      configErrorOf(() => parseConfig({ publicUrl: 'https://licenses.example', dataDir: '/srv/tessera', pgPoolSize: 500 })),
+      'TESSERA_PG_POOL_SIZE: must be at most 200',
+    );
   });
 
   test("the README's configuration table is the one generated from the settings", async () => {

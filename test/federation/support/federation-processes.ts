@@ -101,7 +101,10 @@ export class ServerNode {
   /** Starts the server and waits until it answers; `crashAt` arms a crash point (TESSERA_CRASH_AT). */
   async start(options: { crashAt?: string } = {}): Promise<void> {
     assert.ok(!this.running, 'already running');
-    const child = spawn(process.execPath, [serverBin, 'start'], { env: { ...process.env, NODE_OPTIONS: '', ...this.env({ TESSERA_CRASH_AT: options.crashAt ?? '' }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [serverBin, 'start'], {
+      env: { ...process.env, NODE_OPTIONS: '', ...this.env({ TESSERA_CRASH_AT: options.crashAt ?? '' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.output = '';
     child.stdout!.on('data', (d) => (this.output += d));
@@ -127,7 +130,9 @@ export class ServerNode {
   async exited(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     assert.ok(this.exit, 'never started');
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`tessera-server did not exit within ${timeoutMs} ms:\n${this.output}`)), timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`tessera-server did not exit within ${timeoutMs} ms:\n${this.output}`)), timeoutMs)),
+    );
     try {
       return await Promise.race([this.exit, timeout]);
     } finally {
@@ -150,16 +155,30 @@ export class AdminSession {
   ) {}
 
   static async signIn(base: string, email: string, password: string): Promise<AdminSession> {
-    const res = await fetch(`${base}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    const res = await fetch(`${base}/admin/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
     assert.equal(res.status, 200, `sign-in of ${email}: ${res.status} ${await res.text()}`);
-    return new AdminSession(base, res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '));
+    return new AdminSession(
+      base,
+      res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; '),
+    );
   }
 
   async request(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
     const raw = body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const res = await fetch(`${this.base}${route}`, {
       method,
-      headers: { cookie: this.cookie, ...(raw === undefined ? {} : { 'content-type': Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json' }), ...headers },
+      headers: {
+        cookie: this.cookie,
+        ...(raw === undefined ? {} : { 'content-type': Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json' }),
+        ...headers,
+      },
       body: raw,
     });
     const text = await res.text();
@@ -252,7 +271,13 @@ const ownerOf = (spec: AuthoritySpec) => ({ email: `owner@${spec.slug}.test`, pa
  */
 export async function prepareSite(spec: AuthoritySpec, node: ServerNode): Promise<Site> {
   const owner = ownerOf(spec);
-  const priceArgs = ['--license-price', String(spec.prices.license), '--move-price', String(spec.prices.move), ...(spec.prices.federationFee ? ['--federation-fee', String(spec.prices.federationFee)] : [])];
+  const priceArgs = [
+    '--license-price',
+    String(spec.prices.license),
+    '--move-price',
+    String(spec.prices.move),
+    ...(spec.prices.federationFee ? ['--federation-fee', String(spec.prices.federationFee)] : []),
+  ];
   await node.command(['authority', 'create', '--slug', spec.slug, '--name', spec.name, ...priceArgs]);
   await node.command(['admin', 'create', '--email', owner.email, '--password', owner.password, '--authority', spec.slug, '--role', 'owner']);
   await node.start();
@@ -279,7 +304,11 @@ export async function peerWith(from: Site, to: Site): Promise<void> {
 
 /** The destination's operator links its alice to alice at the source (identity checked out of band). */
 export async function linkAlice(source: Site, destination: Site): Promise<void> {
-  await destination.admin.post(`/admin/authorities/${destination.spec.slug}/users/${destination.aliceId}/links`, { peerUser: `${source.aliceId}@${source.issuer}` }, [201]);
+  await destination.admin.post(
+    `/admin/authorities/${destination.spec.slug}/users/${destination.aliceId}/links`,
+    { peerUser: `${source.aliceId}@${source.issuer}` },
+    [201],
+  );
 }
 
 /** Uploads a small content at the source; returns its ID. */

@@ -26,7 +26,10 @@ export default async function AuthorityLayout({ children, params }: { children: 
 
   return (
     <div className="min-h-full lg:flex">
-      <a href="#main" className="sr-only z-50 rounded-md bg-white px-3 py-2 text-sm font-medium text-indigo-700 focus:not-sr-only focus:fixed focus:top-2 focus:left-2">
+      <a
+        href="#main"
+        className="sr-only z-50 rounded-md bg-white px-3 py-2 text-sm font-medium text-indigo-700 focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+      >
         Skip to content
       </a>
       <Sidebar
@@ -53,7 +56,14 @@ export default async function AuthorityLayout({ children, params }: { children: 
       />
       <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-4 py-6 sm:px-6 lg:px-8">
         {!role ? (
-          <ProblemAlert problem={{ status: 403, code: 'forbidden', title: `You have no role in the authority "${authority}"`, detail: 'Choose another authority, or ask one of its owners to add you.' }} />
+          <ProblemAlert
+            problem={{
+              status: 403,
+              code: 'forbidden',
+              title: `You have no role in the authority "${authority}"`,
+              detail: 'Choose another authority, or ask one of its owners to add you.',
+            }}
+          />
         ) : !current.ok ? (
           <ProblemAlert problem={current.problem} />
         ) : (

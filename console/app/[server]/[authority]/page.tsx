@@ -9,7 +9,13 @@ import { formatMoney, formatNumber } from '@/lib/format.ts';
 export const metadata: Metadata = { title: 'Overview' };
 const RANGES = [7, 30, 90] as const;
 
-export default async function OverviewPage({ params, searchParams }: { params: Promise<{ server: string; authority: string }>; searchParams: Promise<SearchParams> }) {
+export default async function OverviewPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ server: string; authority: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
   const { server, authority } = await params;
   const sp = await searchParams;
   const days = RANGES.find((d) => String(d) === param(sp, 'days')) ?? 30;
@@ -23,7 +29,12 @@ export default async function OverviewPage({ params, searchParams }: { params: P
         actions={
           <nav aria-label="Period" className="flex gap-1">
             {RANGES.map((d) => (
-              <Link key={d} href={`${base}?days=${d}`} aria-current={d === days ? 'page' : undefined} className={cx(buttonClass(d === days ? 'primary' : 'secondary', 'sm'))}>
+              <Link
+                key={d}
+                href={`${base}?days=${d}`}
+                aria-current={d === days ? 'page' : undefined}
+                className={cx(buttonClass(d === days ? 'primary' : 'secondary', 'sm'))}
+              >
                 {d} days
               </Link>
             ))}

@@ -35,7 +35,8 @@ export default async function LoginPage({ params, searchParams }: { params: Prom
             <ul className="mt-1 space-y-1">
               {others.map((s) => (
                 <li key={s.key}>
-                  <TextLink href={`/${s.key}`}>{s.name}</TextLink> <span className="text-slate-500">{jar.has(sessionCookieName(s.key)) ? '(signed in)' : ''}</span>
+                  <TextLink href={`/${s.key}`}>{s.name}</TextLink>{' '}
+                  <span className="text-slate-500">{jar.has(sessionCookieName(s.key)) ? '(signed in)' : ''}</span>
                 </li>
               ))}
             </ul>

@@ -36,7 +36,9 @@ async function assertAnotherOwner(tx: Tx, authorityId: string, adminId: string, 
 export const registerAdminMemberRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.listAdmins, async ({ authority }) => ok({ items: (await listMembers(ctx.db, authority.id)).map(memberJson) }));
 
-  bindRoute(router, ctx, guards, routes.addAdmin, async ({ admin, authority, body }) => created(memberJson(await addAdministrator(ctx, authority, adminActor(admin), body))));
+  bindRoute(router, ctx, guards, routes.addAdmin, async ({ admin, authority, body }) =>
+    created(memberJson(await addAdministrator(ctx, authority, adminActor(admin), body))),
+  );
 
   bindRoute(router, ctx, guards, routes.updateAdmin, async ({ admin, authority, params, body }) => {
     const member = await ctx.db.transaction(async (tx) => {

@@ -28,7 +28,13 @@ const newAccountSchema = createAdminRequestSchema.omit({ role: true }).required(
  * name is the one given, the authority's audit log); only the server-wide audit log records it.
  * `operator` (the command line only) makes a new account a server operator.
  */
-export async function addAdministrator(ctx: AppContext, authority: AuthorityRef, actor: Actor, input: NewAdministrator, options: { operator?: boolean } = {}): Promise<Member> {
+export async function addAdministrator(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  actor: Actor,
+  input: NewAdministrator,
+  options: { operator?: boolean } = {},
+): Promise<Member> {
   const body = createAdminRequestSchema.parse(input);
   const exists = () => new TesseraProblem('admin_exists', `${body.email} already has a role in this authority`);
   // Hash outside the transaction (argon2 is deliberately slow and must not hold locks), and
@@ -42,7 +48,13 @@ export async function addAdministrator(ctx: AppContext, authority: AuthorityRef,
         accountId = newId('admin');
         await insertAdminAccount(tx, { id: accountId, email: body.email, name: body.name ?? null, passwordHash, isOperator: options.operator ?? false });
         // Server-wide: the authority's own audit log, which its owners read, must not tell either.
-        await recordAudit(tx, { authorityId: null, actor: actorName(actor), action: 'admin.account_created', target: accountId, details: { email: body.email, operator: options.operator ?? false, for: authority.slug } });
+        await recordAudit(tx, {
+          authorityId: null,
+          actor: actorName(actor),
+          action: 'admin.account_created',
+          target: accountId,
+          details: { email: body.email, operator: options.operator ?? false, for: authority.slug },
+        });
       }
       const role = await grantAdminRole(tx, authority.id, { adminId: accountId, role: body.role });
       if (!role) throw exists();
@@ -64,15 +76,27 @@ export async function addAdministrator(ctx: AppContext, authority: AuthorityRef,
 }
 
 /** Creates an administrator account with no role (an operator's first account), audited server-wide. */
-export async function createAdministratorAccount(ctx: AppContext, actor: Actor, input: z.input<typeof newAccountSchema>, options: { operator?: boolean } = {}): Promise<{ id: string; email: string }> {
+export async function createAdministratorAccount(
+  ctx: AppContext,
+  actor: Actor,
+  input: z.input<typeof newAccountSchema>,
+  options: { operator?: boolean } = {},
+): Promise<{ id: string; email: string }> {
   const body = newAccountSchema.parse(input);
-  if (await findAdminAccountByEmail(ctx.db, body.email)) throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);
+  if (await findAdminAccountByEmail(ctx.db, body.email))
+    throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);
   const passwordHash = await hashPassword(body.password);
   const id = newId('admin');
   try {
     await ctx.db.transaction(async (tx) => {
       await insertAdminAccount(tx, { id, email: body.email, name: body.name ?? null, passwordHash, isOperator: options.operator ?? false });
-      await recordAudit(tx, { authorityId: null, actor: actorName(actor), action: 'admin.account_created', target: id, details: { email: body.email, operator: options.operator ?? false } });
+      await recordAudit(tx, {
+        authorityId: null,
+        actor: actorName(actor),
+        action: 'admin.account_created',
+        target: id,
+        details: { email: body.email, operator: options.operator ?? false },
+      });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new TesseraProblem('admin_exists', `${body.email} already has an administrator account on this server`);

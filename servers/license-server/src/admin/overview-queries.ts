@@ -22,27 +22,50 @@ export async function loadOverviewFigures(executor: Executor, authority: { id: s
   const perDay = (column: AnyPgColumn) => ({ day: utcDay(column), n: count() });
   const otherSide = sql<string>`case when ${moves.srcIssuer} = ${authority.issuer} then ${moves.dstIssuer} else ${moves.srcIssuer} end`;
 
-  const [userCount, deviceCount, contentCount, licenseCount, moveCount, revenue, licenseDays, moveDays, deviceDays, revenueDays, peerMoves] = await Promise.all([
-    executor.select({ n: count() }).from(users).where(eq(users.authorityId, a)),
-    executor.select({ n: count() }).from(clients).where(and(eq(clients.authorityId, a), eq(clients.status, 'active'))),
-    executor.select({ n: count() }).from(contents).where(eq(contents.authorityId, a)),
-    executor.select({ n: count() }).from(licenses).where(and(eq(licenses.authorityId, a), eq(licenses.state, 'active'))),
-    executor.select({ n: count() }).from(moves).where(happened(sql`true`)),
-    executor.select({ n: sumOf(ledgerEntries.amount) }).from(ledgerEntries).where(inCurrency),
-    executor.select(perDay(licenses.issuedAt)).from(licenses).where(and(eq(licenses.authorityId, a), gte(licenses.issuedAt, since))).groupBy(utcDay(licenses.issuedAt)),
-    executor.select(perDay(moves.createdAt)).from(moves).where(happened(gte(moves.createdAt, since))).groupBy(utcDay(moves.createdAt)),
-    executor.select(perDay(clients.registeredAt)).from(clients).where(and(eq(clients.authorityId, a), gte(clients.registeredAt, since))).groupBy(utcDay(clients.registeredAt)),
-    executor
-      .select({ day: utcDay(ledgerEntries.createdAt), n: sumOf(ledgerEntries.amount) })
-      .from(ledgerEntries)
-      .where(and(inCurrency, gte(ledgerEntries.createdAt, since)))
-      .groupBy(utcDay(ledgerEntries.createdAt)),
-    executor
-      .select({ peer: otherSide, moves: count() })
-      .from(moves)
-      .where(happened(ne(moves.srcIssuer, moves.dstIssuer)))
-      .groupBy(sql`1`)
-      .orderBy(sql`2 desc`, sql`1`),
-  ]);
+  const [userCount, deviceCount, contentCount, licenseCount, moveCount, revenue, licenseDays, moveDays, deviceDays, revenueDays, peerMoves] = await Promise.all(
+    [
+      executor.select({ n: count() }).from(users).where(eq(users.authorityId, a)),
+      executor
+        .select({ n: count() })
+        .from(clients)
+        .where(and(eq(clients.authorityId, a), eq(clients.status, 'active'))),
+      executor.select({ n: count() }).from(contents).where(eq(contents.authorityId, a)),
+      executor
+        .select({ n: count() })
+        .from(licenses)
+        .where(and(eq(licenses.authorityId, a), eq(licenses.state, 'active'))),
+      executor.select({ n: count() }).from(moves).where(happened(sql`true`)),
+      executor
+        .select({ n: sumOf(ledgerEntries.amount) })
+        .from(ledgerEntries)
+        .where(inCurrency),
+      executor
+        .select(perDay(licenses.issuedAt))
+        .from(licenses)
+        .where(and(eq(licenses.authorityId, a), gte(licenses.issuedAt, since)))
+        .groupBy(utcDay(licenses.issuedAt)),
+      executor
+        .select(perDay(moves.createdAt))
+        .from(moves)
+        .where(happened(gte(moves.createdAt, since)))
+        .groupBy(utcDay(moves.createdAt)),
+      executor
+        .select(perDay(clients.registeredAt))
+        .from(clients)
+        .where(and(eq(clients.authorityId, a), gte(clients.registeredAt, since)))
+        .groupBy(utcDay(clients.registeredAt)),
+      executor
+        .select({ day: utcDay(ledgerEntries.createdAt), n: sumOf(ledgerEntries.amount) })
+        .from(ledgerEntries)
+        .where(and(inCurrency, gte(ledgerEntries.createdAt, since)))
+        .groupBy(utcDay(ledgerEntries.createdAt)),
+      executor
+        .select({ peer: otherSide, moves: count() })
+        .from(moves)
+        .where(happened(ne(moves.srcIssuer, moves.dstIssuer)))
+        .groupBy(sql`1`)
+        .orderBy(sql`2 desc`, sql`1`),
+    ],
+  );
   return { currency, userCount, deviceCount, contentCount, licenseCount, moveCount, revenue, licenseDays, moveDays, deviceDays, revenueDays, peerMoves };
 }

@@ -9,7 +9,7 @@ const DAY_MS = 24 * 3600 * 1000;
  * (today included), zero-filled. Revenue counts what the authority earns, in its currency.
  */
 export async function overviewStats(executor: Executor, authority: AuthorityRef, days: number) {
-  const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+  const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
   const since = new Date(today.getTime() - (days - 1) * DAY_MS);
   const figures = await loadOverviewFigures(executor, authority, since);
   const byDay = (rows: { day: string; n: number }[]) => new Map(rows.map((r) => [r.day, Number(r.n)]));

@@ -21,15 +21,24 @@ export class DatabaseSessionStore extends session.Store {
 
   override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
     const expiresAt = this.expiry(sess);
-    saveAdminSession(this.db, { sid, data: sess, expiresAt }).then(() => callback?.(), (err) => callback?.(err));
+    saveAdminSession(this.db, { sid, data: sess, expiresAt }).then(
+      () => callback?.(),
+      (err) => callback?.(err),
+    );
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    deleteAdminSession(this.db, sid).then(() => callback?.(), (err) => callback?.(err));
+    deleteAdminSession(this.db, sid).then(
+      () => callback?.(),
+      (err) => callback?.(err),
+    );
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: () => void): void {
-    extendAdminSession(this.db, sid, this.expiry(sess)).then(() => callback?.(), () => callback?.());
+    extendAdminSession(this.db, sid, this.expiry(sess)).then(
+      () => callback?.(),
+      () => callback?.(),
+    );
   }
 
   async prune(): Promise<void> {

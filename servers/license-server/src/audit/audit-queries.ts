@@ -21,7 +21,15 @@ export function listAuditEntries(executor: Executor, authorityId: string, filter
   if (filter.actor) where.push(eq(auditLog.actor, filter.actor));
   if (cursor) where.push(afterCursor(auditLog.at, auditLog.id, cursor));
   return executor
-    .select({ id: auditLog.id, at: auditLog.at, actor: auditLog.actor, action: auditLog.action, target: auditLog.target, details: auditLog.details, cursorAt: cursorAt(auditLog.at) })
+    .select({
+      id: auditLog.id,
+      at: auditLog.at,
+      actor: auditLog.actor,
+      action: auditLog.action,
+      target: auditLog.target,
+      details: auditLog.details,
+      cursorAt: cursorAt(auditLog.at),
+    })
     .from(auditLog)
     .where(and(...where))
     .orderBy(desc(auditLog.at), desc(auditLog.id))

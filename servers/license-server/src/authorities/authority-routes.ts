@@ -31,7 +31,6 @@ export const registerAuthorityRoutes: RouteModule = (router, ctx, guards) => {
     return created(authorityJson(ctx, await createAuthority(ctx, adminActor(admin), body, { owner: admin.id })));
   });
 
-
   bindRoute(router, ctx, guards, routes.getAuthority, async ({ authority }) => {
     const row = await findAuthority(ctx.db, authority.id);
     if (!row) throw new TesseraProblem('authority_unknown', `no authority "${authority.slug}" on this server`);

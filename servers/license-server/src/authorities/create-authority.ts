@@ -24,7 +24,14 @@ export interface NewAuthority {
  */
 export async function insertAuthority(ctx: AppContext, tx: Executor, input: NewAuthority) {
   const id = newId('authority');
-  const row = await insertAuthorityRow(tx, { id, slug: input.slug, name: input.name, operator: input.operator ?? null, deviceLimit: input.deviceLimit ?? 12, currency: input.currency ?? 'EUR' });
+  const row = await insertAuthorityRow(tx, {
+    id,
+    slug: input.slug,
+    name: input.name,
+    operator: input.operator ?? null,
+    deviceLimit: input.deviceLimit ?? 12,
+    currency: input.currency ?? 'EUR',
+  });
   for (const use of ['sig', 'enc'] as const) {
     await ctx.keyring.createKey(tx, id, use, 'active');
     await ctx.keyring.createKey(tx, id, use, 'next');
@@ -58,7 +65,14 @@ export async function createAuthority(ctx: AppContext, actor: Actor, input: NewA
   try {
     return await ctx.db.transaction(async (tx) => {
       if (await findAuthorityBySlug(tx, body.slug)) throw exists();
-      const authority = await insertAuthority(ctx, tx, { slug: body.slug, name: body.name, operator: body.operator ?? null, deviceLimit: body.deviceLimit, currency: body.currency, prices: body.prices ?? {} });
+      const authority = await insertAuthority(ctx, tx, {
+        slug: body.slug,
+        name: body.name,
+        operator: body.operator ?? null,
+        deviceLimit: body.deviceLimit,
+        currency: body.currency,
+        prices: body.prices ?? {},
+      });
       if (options.owner) await grantAdminRole(tx, authority.id, { adminId: options.owner, role: 'owner' });
       await recordAudit(tx, {
         authorityId: authority.id,

@@ -24,12 +24,19 @@ export async function streamCsv(res: Response, filename: string, header: string[
     'Cache-Control': 'no-store',
   });
   const write = async (chunk: string) => {
-    if (!res.write(chunk)) await new Promise<void>((resolve, reject) => {
-      const done = () => { res.off('close', closed); resolve(); };
-      const closed = () => { res.off('drain', done); reject(new Error('client went away during CSV export')); };
-      res.once('drain', done);
-      res.once('close', closed);
-    });
+    if (!res.write(chunk))
+      await new Promise<void>((resolve, reject) => {
+        const done = () => {
+          res.off('close', closed);
+          resolve();
+        };
+        const closed = () => {
+          res.off('drain', done);
+          reject(new Error('client went away during CSV export'));
+        };
+        res.once('drain', done);
+        res.once('close', closed);
+      });
   };
   await write(csvRow(header));
   for await (const rows of pages) {

@@ -25,7 +25,10 @@ const invoiceColumns = {
 export type InvoiceRow = Awaited<ReturnType<typeof listInvoiceRows>>[number];
 
 const selectInvoices = (executor: Executor) =>
-  executor.select(invoiceColumns).from(invoices).innerJoin(users, and(eq(users.authorityId, invoices.authorityId), eq(users.id, invoices.userId)));
+  executor
+    .select(invoiceColumns)
+    .from(invoices)
+    .innerJoin(users, and(eq(users.authorityId, invoices.authorityId), eq(users.id, invoices.userId)));
 
 /** Invoices newest first, `limit` of them after the cursor. */
 export function listInvoiceRows(executor: Executor, authorityId: string, filter: InvoiceFilter, limit: number, cursor?: ListCursor) {
@@ -48,7 +51,10 @@ export async function findInvoice(executor: Executor, authorityId: string, invoi
 export type InvoiceStatus = (typeof invoices.$inferSelect)['status'];
 
 export async function setInvoiceStatus(tx: Tx, authorityId: string, invoiceId: string, status: InvoiceStatus): Promise<void> {
-  await tx.update(invoices).set({ status }).where(and(eq(invoices.authorityId, authorityId), eq(invoices.id, invoiceId)));
+  await tx
+    .update(invoices)
+    .set({ status })
+    .where(and(eq(invoices.authorityId, authorityId), eq(invoices.id, invoiceId)));
 }
 
 /**
@@ -60,7 +66,10 @@ export async function lockInvoiceRuns(tx: Tx, authorityId: string): Promise<void
 }
 
 export async function countInvoicesOfPeriod(tx: Tx, authorityId: string, period: string): Promise<number> {
-  const [row] = await tx.select({ n: count() }).from(invoices).where(and(eq(invoices.authorityId, authorityId), eq(invoices.period, period)));
+  const [row] = await tx
+    .select({ n: count() })
+    .from(invoices)
+    .where(and(eq(invoices.authorityId, authorityId), eq(invoices.period, period)));
   return Number(row?.n ?? 0);
 }
 
@@ -91,4 +100,15 @@ export const invoiceJson = (row: Omit<InvoiceRow, 'cursorAt'>) => ({
 });
 
 export const invoiceCsvHeader = ['id', 'number', 'user_id', 'username', 'period', 'total_minor_units', 'currency', 'lines', 'status', 'issued_at'];
-export const invoiceCsvRow = (r: InvoiceRow) => [r.id, r.number, r.userId, r.username, r.period, r.total, r.currency, r.lines, r.status, r.issuedAt.toISOString()];
+export const invoiceCsvRow = (r: InvoiceRow) => [
+  r.id,
+  r.number,
+  r.userId,
+  r.username,
+  r.period,
+  r.total,
+  r.currency,
+  r.lines,
+  r.status,
+  r.issuedAt.toISOString(),
+];

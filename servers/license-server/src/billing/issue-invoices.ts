@@ -34,7 +34,10 @@ export async function issueInvoices(tx: Tx, authority: AuthorityRef, actor: Acto
 
   for (const [userId, group] of byUser) {
     if (group.currencies.size > 1) {
-      throw new TesseraProblem('conflict', `user ${userId} has charges in several currencies (${[...group.currencies].join(', ')}) for ${period}; an invoice has one currency`);
+      throw new TesseraProblem(
+        'conflict',
+        `user ${userId} has charges in several currencies (${[...group.currencies].join(', ')}) for ${period}; an invoice has one currency`,
+      );
     }
   }
 
@@ -57,9 +60,7 @@ export async function issueInvoices(tx: Tx, authority: AuthorityRef, actor: Acto
   }
 
   const usernames = await usernamesOf(tx, authority.id, [...byUser.keys()]);
-  const issued = inserted
-    .map((invoice) => ({ ...invoice, username: usernames.get(invoice.userId)! }))
-    .sort((a, b) => a.number.localeCompare(b.number));
+  const issued = inserted.map((invoice) => ({ ...invoice, username: usernames.get(invoice.userId)! })).sort((a, b) => a.number.localeCompare(b.number));
 
   for (const invoice of issued) {
     await recordAudit(tx, {

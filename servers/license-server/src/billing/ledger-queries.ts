@@ -107,5 +107,31 @@ export const ledgerEntryJson = (row: LedgerRow) => ({
   createdAt: row.createdAt.toISOString(),
 });
 
-export const ledgerCsvHeader = ['id', 'created_at', 'kind', 'user_id', 'username', 'counterparty', 'content_id', 'license_id', 'move_id', 'amount_minor_units', 'currency', 'invoice_id'];
-export const ledgerCsvRow = (r: LedgerRow) => [r.id, r.createdAt.toISOString(), r.kind, r.userId, r.username, r.counterparty, r.contentId, r.licenseId, r.moveId, r.amount, r.currency, r.invoiceId];
+export const ledgerCsvHeader = [
+  'id',
+  'created_at',
+  'kind',
+  'user_id',
+  'username',
+  'counterparty',
+  'content_id',
+  'license_id',
+  'move_id',
+  'amount_minor_units',
+  'currency',
+  'invoice_id',
+];
+export const ledgerCsvRow = (r: LedgerRow) => [
+  r.id,
+  r.createdAt.toISOString(),
+  r.kind,
+  r.userId,
+  r.username,
+  r.counterparty,
+  r.contentId,
+  r.licenseId,
+  r.moveId,
+  r.amount,
+  r.currency,
+  r.invoiceId,
+];

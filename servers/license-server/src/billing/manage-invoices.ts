@@ -14,7 +14,13 @@ const invoiceTransitions: Record<string, string[]> = { issued: ['paid', 'void'],
  * Voiding keeps the entries linked to the void invoice: the history of what was billed and
  * cancelled stays readable, and those charges are never billed again.
  */
-export async function changeInvoiceStatus(ctx: AppContext, authority: AuthorityRef, actor: Actor, invoiceId: string, change: z.input<typeof updateInvoiceRequestSchema>): Promise<InvoiceRow> {
+export async function changeInvoiceStatus(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  actor: Actor,
+  invoiceId: string,
+  change: z.input<typeof updateInvoiceRequestSchema>,
+): Promise<InvoiceRow> {
   const { status } = updateInvoiceRequestSchema.parse(change);
   return ctx.db.transaction(async (tx) => {
     const current = await findInvoice(tx, authority.id, invoiceId, true);

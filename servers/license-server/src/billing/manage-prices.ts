@@ -23,7 +23,13 @@ export async function setPrices(ctx: AppContext, authority: AuthorityRef, actor:
     const after = await readPriceList(tx, authority.id);
     const { overrides: _b, ...beforeList } = before;
     const { overrides: _a, ...afterList } = after;
-    await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'prices.updated', target: authority.id, details: { before: beforeList, after: afterList } });
+    await recordAudit(tx, {
+      authorityId: authority.id,
+      actor: actorName(actor),
+      action: 'prices.updated',
+      target: authority.id,
+      details: { before: beforeList, after: afterList },
+    });
     return after;
   });
 }

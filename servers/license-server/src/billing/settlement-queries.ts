@@ -5,7 +5,12 @@ import { periodBounds } from './period.ts';
 
 const feesOfPeriod = (authorityId: string, period: string) => {
   const { start, end } = periodBounds(period);
-  return and(eq(ledgerEntries.authorityId, authorityId), inArray(ledgerEntries.kind, ['federation_fee', 'peer_fee']), gte(ledgerEntries.createdAt, start), lt(ledgerEntries.createdAt, end));
+  return and(
+    eq(ledgerEntries.authorityId, authorityId),
+    inArray(ledgerEntries.kind, ['federation_fee', 'peer_fee']),
+    gte(ledgerEntries.createdAt, start),
+    lt(ledgerEntries.createdAt, end),
+  );
 };
 
 /** The period's federation and peer fees, counted and summed per peer, currency and kind. */
@@ -31,5 +36,11 @@ export async function peerNames(executor: Executor, authorityId: string): Promis
 
 /** One page of the period's federation and peer fees, oldest first. */
 export async function feeEntriesPage(executor: Executor, authorityId: string, period: string, offset: number, limit: number) {
-  return executor.select().from(ledgerEntries).where(feesOfPeriod(authorityId, period)).orderBy(asc(ledgerEntries.createdAt), asc(ledgerEntries.id)).limit(limit).offset(offset);
+  return executor
+    .select()
+    .from(ledgerEntries)
+    .where(feesOfPeriod(authorityId, period))
+    .orderBy(asc(ledgerEntries.createdAt), asc(ledgerEntries.id))
+    .limit(limit)
+    .offset(offset);
 }

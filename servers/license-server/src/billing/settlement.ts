@@ -20,7 +20,14 @@ export async function settlementFor(db: Executor, authorityId: string, period: s
   for (const r of rows) {
     const issuer = r.counterparty ?? '';
     const key = `${issuer} ${r.currency}`;
-    const line = lines.get(key) ?? { peerIssuer: issuer, peerName: names.get(issuer) ?? null, currency: r.currency, receivable: { count: 0, amount: 0 }, payable: { count: 0, amount: 0 }, net: 0 };
+    const line = lines.get(key) ?? {
+      peerIssuer: issuer,
+      peerName: names.get(issuer) ?? null,
+      currency: r.currency,
+      receivable: { count: 0, amount: 0 },
+      payable: { count: 0, amount: 0 },
+      net: 0,
+    };
     const side = r.kind === 'federation_fee' ? line.receivable : line.payable;
     side.count += r.count;
     side.amount += r.amount;
@@ -44,7 +51,16 @@ export const registerSettlementRoutes: RouteModule = (router, ctx, guards) => {
       for (let offset = 0; ; offset += 500) {
         const rows = await feeEntriesPage(ctx.db, authority.id, period, offset, 500);
         if (!rows.length) return;
-        yield rows.map((r) => [r.counterparty, r.kind === 'federation_fee' ? 'receivable' : 'payable', r.moveId, r.contentId, r.amount, r.currency, r.createdAt.toISOString(), r.id]);
+        yield rows.map((r) => [
+          r.counterparty,
+          r.kind === 'federation_fee' ? 'receivable' : 'payable',
+          r.moveId,
+          r.contentId,
+          r.amount,
+          r.currency,
+          r.createdAt.toISOString(),
+          r.id,
+        ]);
         if (rows.length < 500) return;
       }
     }

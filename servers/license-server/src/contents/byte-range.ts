@@ -7,10 +7,7 @@
  * - `partial`: one satisfiable range, 206.
  * - `unsatisfiable`: a well-formed range that lies wholly beyond the end, 416.
  */
-export type RangeDecision =
-  | { kind: 'full'; start: 0; end: number }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+export type RangeDecision = { kind: 'full'; start: 0; end: number } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 const SPEC = /^(\d*)-(\d*)$/;
 
@@ -21,7 +18,10 @@ export function decideRange(size: number, rangeHeader: string | undefined, ifRan
   if (ifRange !== undefined && ifRange.trim() !== etag) return full;
   const eq = rangeHeader.indexOf('=');
   if (eq < 0 || rangeHeader.slice(0, eq).trim().toLowerCase() !== 'bytes') return full;
-  const specs = rangeHeader.slice(eq + 1).split(',').map((s) => s.trim());
+  const specs = rangeHeader
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim());
   // Multipart/byteranges answers serve no device; a plain 200 is always allowed.
   if (specs.length !== 1) return full;
   const match = SPEC.exec(specs[0]!);

@@ -16,8 +16,12 @@ interface PageParams {
 // served by the (authority_id, content_id) indexes.
 const adminColumns = {
   ...getTableColumns(contents),
-  downloads: sql<number>`(select count(*)::int from downloads d where d.authority_id = "contents"."authority_id" and d.content_id = "contents"."id")`.mapWith(Number),
-  licenses: sql<number>`(select count(*)::int from licenses l where l.authority_id = "contents"."authority_id" and l.content_id = "contents"."id")`.mapWith(Number),
+  downloads: sql<number>`(select count(*)::int from downloads d where d.authority_id = "contents"."authority_id" and d.content_id = "contents"."id")`.mapWith(
+    Number,
+  ),
+  licenses: sql<number>`(select count(*)::int from licenses l where l.authority_id = "contents"."authority_id" and l.content_id = "contents"."id")`.mapWith(
+    Number,
+  ),
   cursorAt: cursorAt(contents.createdAt),
 };
 
@@ -113,7 +117,9 @@ const catalogColumns = {
   ...getTableColumns(contents),
   currency: authorities.currency,
   // The content's own override, else the authority's license price; null when neither is set.
-  priceAmount: sql<number | null>`coalesce("contents"."license_price", (select p.amount from prices p where p.authority_id = "contents"."authority_id" and p.kind = 'license'))`,
+  priceAmount: sql<
+    number | null
+  >`coalesce("contents"."license_price", (select p.amount from prices p where p.authority_id = "contents"."authority_id" and p.kind = 'license'))`,
   cursorAt: cursorAt(contents.createdAt),
 };
 

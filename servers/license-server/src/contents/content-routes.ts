@@ -2,15 +2,7 @@ import { routes, TesseraProblem } from '@tessera/protocol';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { RouteModule } from '../http/principals.ts';
 import { bindRoute, created, ok } from '../http/route.ts';
-import {
-  findAdminContent,
-  findCatalogEntry,
-  listAdminContents,
-  listCatalog,
-  lockContent,
-  updateContentRow,
-  type ContentPatch,
-} from './content-queries.ts';
+import { findAdminContent, findCatalogEntry, listAdminContents, listCatalog, lockContent, updateContentRow, type ContentPatch } from './content-queries.ts';
 import { supplyPackage } from './supply-package.ts';
 import { checkUploadHeaders, uploadContent } from './upload-content.ts';
 
@@ -46,7 +38,10 @@ export const registerContentRoutes: RouteModule = (router, ctx, guards) => {
       if (!current) throw new TesseraProblem('content_unknown', `no content ${params.contentId} in ${authority.slug}`);
       // A content that arrived by a cross-authority move has no package here: it cannot be offered.
       if (current.originIssuer && body.status === 'available') {
-        throw new TesseraProblem('content_unavailable', `${params.contentId} was published by ${current.originIssuer}; only its licenses live here, it cannot be offered in this catalogue`);
+        throw new TesseraProblem(
+          'content_unavailable',
+          `${params.contentId} was published by ${current.originIssuer}; only its licenses live here, it cannot be offered in this catalogue`,
+        );
       }
       const patch: ContentPatch = {};
       const changes: Record<string, { from: unknown; to: unknown }> = {};

@@ -33,8 +33,20 @@ export const auroraDemo: DemoAuthoritySpec = {
     { username: 'bob', password: 'builder', displayName: 'Bob Builder' },
   ],
   contents: [
-    { id: 'cnt_northern-lights', title: 'Northern Lights (timelapse)', description: 'A night of aurora over Tromsø, 4K timelapse (demo bytes).', mediaType: 'video/mp4', size: 6 * 1024 * 1024 },
-    { id: 'cnt_songs-of-the-fjord', title: 'Songs of the Fjord', description: 'Field recordings from the Lyngen Alps (demo bytes).', mediaType: 'audio/flac', size: 1536 * 1024 },
+    {
+      id: 'cnt_northern-lights',
+      title: 'Northern Lights (timelapse)',
+      description: 'A night of aurora over Tromsø, 4K timelapse (demo bytes).',
+      mediaType: 'video/mp4',
+      size: 6 * 1024 * 1024,
+    },
+    {
+      id: 'cnt_songs-of-the-fjord',
+      title: 'Songs of the Fjord',
+      description: 'Field recordings from the Lyngen Alps (demo bytes).',
+      mediaType: 'audio/flac',
+      size: 1536 * 1024,
+    },
     {
       id: 'cnt_field-notes',
       title: 'Field Notes',
@@ -91,21 +103,37 @@ function generated(size: number): Readable {
 export async function seedDemoAuthority(ctx: AppContext, baseUrl: string, spec: DemoAuthoritySpec): Promise<void> {
   let authority = await findAuthorityBySlug(ctx.db, spec.slug);
   if (!authority) {
-    authority = await createAuthority(ctx, { kind: 'system', id: 'demo-seed' }, { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices });
+    authority = await createAuthority(
+      ctx,
+      { kind: 'system', id: 'demo-seed' },
+      { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices },
+    );
   }
   const authorityId = authority.id;
 
   const admin = await findAdminAccountByEmail(ctx.db, spec.admin.email);
   const adminId = admin?.id ?? newId('admin');
   if (!admin) {
-    await insertAdminAccount(ctx.db, { id: adminId, email: spec.admin.email, name: `${spec.name} administrator`, passwordHash: await hashPassword(spec.admin.password), isOperator: true });
+    await insertAdminAccount(ctx.db, {
+      id: adminId,
+      email: spec.admin.email,
+      name: `${spec.name} administrator`,
+      passwordHash: await hashPassword(spec.admin.password),
+      isOperator: true,
+    });
   }
   await grantAdminRole(ctx.db, authorityId, { adminId, role: 'owner' });
 
   for (const u of spec.users) {
     const existing = await findUserByUsername(ctx.db, authorityId, u.username);
     if (!existing) {
-      await insertUser(ctx.db, { authorityId, id: newId('user'), username: u.username, displayName: u.displayName, passwordHash: await hashPassword(u.password) });
+      await insertUser(ctx.db, {
+        authorityId,
+        id: newId('user'),
+        username: u.username,
+        displayName: u.displayName,
+        passwordHash: await hashPassword(u.password),
+      });
     }
   }
 
@@ -119,7 +147,10 @@ export async function seedDemoAuthority(ctx: AppContext, baseUrl: string, spec: 
     body: JSON.stringify({ email: spec.admin.email, password: spec.admin.password }),
   });
   if (!login.ok) throw new Error(`demo seed: admin login failed (${login.status}): ${await login.text()}`);
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   for (const c of missing) {
     const body = c.text ? Buffer.from(c.text) : undefined;
     const size = body ? body.length : c.size;

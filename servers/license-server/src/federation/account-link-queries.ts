@@ -14,7 +14,10 @@ export async function findLinkOfPeerAccount(executor: Executor, authorityId: str
 }
 
 /** Inserts a link; the same peer account linked twice violates the unique index. */
-export async function insertLink(executor: Executor, link: { authorityId: string; id: string; userId: string; peerIssuer: string; peerUserId: string }): Promise<LinkRow> {
+export async function insertLink(
+  executor: Executor,
+  link: { authorityId: string; id: string; userId: string; peerIssuer: string; peerUserId: string },
+): Promise<LinkRow> {
   const [row] = await executor.insert(accountLinks).values(link).returning();
   return row!;
 }

@@ -43,12 +43,24 @@ const toLink = (row: LinkRow): AccountLink => ({
 });
 
 /** Signs a short-lived assertion that `userId` is signed in at this authority, for `audience` only. */
-export async function createLinkAssertion(ctx: AppContext, authority: AuthorityRef, userId: string, audience: string): Promise<{ assertion: string; expiresAt: string }> {
+export async function createLinkAssertion(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  userId: string,
+  audience: string,
+): Promise<{ assertion: string; expiresAt: string }> {
   await activePeer(ctx.db, authority, audience);
   const key = await ctx.keyring.signingKey(authority.id);
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + LINK_ASSERTION_MAX_LIFETIME_SECONDS;
-  const claims = linkAssertionClaimsSchema.parse({ iss: authority.issuer, aud: audience, sub: userGlobalId(userId, authority.issuer), iat, exp, jti: randomBytes(18).toString('base64url') });
+  const claims = linkAssertionClaimsSchema.parse({
+    iss: authority.issuer,
+    aud: audience,
+    sub: userGlobalId(userId, authority.issuer),
+    iat,
+    exp,
+    jti: randomBytes(18).toString('base64url'),
+  });
   return { assertion: await signJws(claims, { typ: TOKEN_TYPES.linkAssertion, key: key.key, kid: key.kid }), expiresAt: new Date(exp * 1000).toISOString() };
 }
 
@@ -58,7 +70,12 @@ export async function createLinkAssertion(ctx: AppContext, authority: AuthorityR
  * same link again answers the existing link; an account already linked to another user here
  * is a conflict, never silently moved.
  */
-export async function presentLinkAssertion(ctx: AppContext, authority: AuthorityRef, userId: string, assertion: string): Promise<{ link: AccountLink; created: boolean }> {
+export async function presentLinkAssertion(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  userId: string,
+  assertion: string,
+): Promise<{ link: AccountLink; created: boolean }> {
   let issuer = '';
   try {
     const iss = decodeJwsUnverified(assertion).payload.iss;
@@ -78,15 +95,23 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
     });
     return verified.payload;
   });
-  if (payload.aud !== authority.issuer) throw new TesseraProblem('link_assertion_invalid', `the assertion is addressed to ${payload.aud}, not ${authority.issuer}`);
+  if (payload.aud !== authority.issuer)
+    throw new TesseraProblem('link_assertion_invalid', `the assertion is addressed to ${payload.aud}, not ${authority.issuer}`);
   const now = Math.floor(Date.now() / 1000);
   if (payload.exp + ctx.config.clockSkewSeconds <= now) throw new TesseraProblem('link_assertion_invalid', 'the assertion has expired; ask for a new one');
   const peerUser = parseUserGlobalId(payload.sub);
-  if (!peerUser || peerUser.issuer !== peer.issuer) throw new TesseraProblem('link_assertion_invalid', `the assertion's subject ${payload.sub} is not an account of ${peer.issuer}`);
+  if (!peerUser || peerUser.issuer !== peer.issuer)
+    throw new TesseraProblem('link_assertion_invalid', `the assertion's subject ${payload.sub} is not an account of ${peer.issuer}`);
 
   return ctx.db.transaction(async (tx) => {
     // One-time: the same store as envelopes, so every instance refuses a replay.
-    const fresh = await claimNonce(tx, { store: 'federation', authorityId: authority.id, issuer: peer.issuer, jti: `link:${payload.jti}`, expiresAt: new Date((payload.exp + ctx.config.clockSkewSeconds) * 1000) });
+    const fresh = await claimNonce(tx, {
+      store: 'federation',
+      authorityId: authority.id,
+      issuer: peer.issuer,
+      jti: `link:${payload.jti}`,
+      expiresAt: new Date((payload.exp + ctx.config.clockSkewSeconds) * 1000),
+    });
     if (!fresh) throw new TesseraProblem('link_assertion_invalid', 'the assertion was already used; ask for a new one');
     const existing = await findLinkOfPeerAccount(tx, authority.id, peer.issuer, peerUser.userId);
     if (existing) {
@@ -107,10 +132,19 @@ export async function presentLinkAssertion(ctx: AppContext, authority: Authority
  * An operator links a user to a peer account directly (identity checked out of band; the demo
  * seed does this). Audited. Linking the same pair again answers the existing link.
  */
-export async function linkAccountsByOperator(ctx: AppContext, authority: AuthorityRef, actor: string, userId: string, peerUser: string): Promise<{ link: AccountLink; created: boolean }> {
+export async function linkAccountsByOperator(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  actor: string,
+  userId: string,
+  peerUser: string,
+): Promise<{ link: AccountLink; created: boolean }> {
   const named = parseUserGlobalId(peerUser);
   const issuer = named ? issuerInputSchema.safeParse(named.issuer) : null;
-  if (!named || !issuer?.success) throw new TesseraProblem('invalid_request', `${peerUser} is not a global user ID (<userId>@<issuer URL>)`, { errors: [{ path: 'peerUser', message: 'must be <userId>@<issuer URL>' }] });
+  if (!named || !issuer?.success)
+    throw new TesseraProblem('invalid_request', `${peerUser} is not a global user ID (<userId>@<issuer URL>)`, {
+      errors: [{ path: 'peerUser', message: 'must be <userId>@<issuer URL>' }],
+    });
   // An operator may type the peer's issuer in any spelling; it is stored in its canonical one.
   const parsed = { userId: named.userId, issuer: issuer.data };
   await activePeer(ctx.db, authority, parsed.issuer);
@@ -154,7 +188,13 @@ export const registerAccountLinkRoutes: RouteModule = (router, ctx, guards) => {
     await ctx.db.transaction(async (tx) => {
       const deleted = await deleteLinkOfUser(tx, authority.id, params.userId, params.linkId);
       if (!deleted) throw new TesseraProblem('link_unknown', `no link ${params.linkId} of user ${params.userId}`);
-      await recordAudit(tx, { authorityId: authority.id, actor: admin.email, action: 'user.unlinked', target: params.userId, details: { peerUser: userGlobalId(deleted.peerUserId, deleted.peerIssuer) } });
+      await recordAudit(tx, {
+        authorityId: authority.id,
+        actor: admin.email,
+        action: 'user.unlinked',
+        target: params.userId,
+        details: { peerUser: userGlobalId(deleted.peerUserId, deleted.peerIssuer) },
+      });
     });
     return noContent();
   });

@@ -23,11 +23,28 @@ import { verifyFromPeer } from './verify-from-peer.ts';
  */
 export const ENVELOPE_LIFETIME_SECONDS = 60;
 
-export async function sealEnvelope(ctx: AppContext, authority: AuthorityRef, audience: string, msg: string, body: object, re?: string): Promise<{ token: string; jti: string }> {
+export async function sealEnvelope(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  audience: string,
+  msg: string,
+  body: object,
+  re?: string,
+): Promise<{ token: string; jti: string }> {
   const key = await ctx.keyring.signingKey(authority.id);
   const iat = Math.floor(Date.now() / 1000);
   const jti = randomBytes(18).toString('base64url');
-  const claims: EnvelopeClaims = { iss: authority.issuer, aud: audience, iat, exp: iat + ENVELOPE_LIFETIME_SECONDS, jti, ver: PROTOCOL_VERSION, msg, ...(re ? { re } : {}), body: body as Record<string, unknown> };
+  const claims: EnvelopeClaims = {
+    iss: authority.issuer,
+    aud: audience,
+    iat,
+    exp: iat + ENVELOPE_LIFETIME_SECONDS,
+    jti,
+    ver: PROTOCOL_VERSION,
+    msg,
+    ...(re ? { re } : {}),
+    body: body as Record<string, unknown>,
+  };
   return { token: await signJws(claims, { typ: TOKEN_TYPES.federationEnvelope, key: key.key, kid: key.kid }), jti };
 }
 
@@ -41,18 +58,23 @@ export interface OpenedEnvelope {
  * the strict claims, the audience and the time window (SPEC §10.4). No storage, no network:
  * which keys to give it, and whether to refetch them, is `verifyFromPeer`'s decision.
  */
-export async function verifyEnvelope(token: string, keys: TrustedKeys, expected: { audience: string; skewSeconds: number; now?: number }): Promise<EnvelopeClaims> {
+export async function verifyEnvelope(
+  token: string,
+  keys: TrustedKeys,
+  expected: { audience: string; skewSeconds: number; now?: number },
+): Promise<EnvelopeClaims> {
   const { payload: claims } = await verifyJws(token, {
     typ: TOKEN_TYPES.federationEnvelope,
     schema: envelopeClaimsSchema,
     problem: 'envelope_invalid',
     resolveKey: (header) => signingKeyIn(keys, header.kid),
   });
-  if (claims.aud !== expected.audience) throw new TesseraProblem('envelope_misaddressed', `the envelope is addressed to ${claims.aud}, not ${expected.audience}`);
+  if (claims.aud !== expected.audience)
+    throw new TesseraProblem('envelope_misaddressed', `the envelope is addressed to ${claims.aud}, not ${expected.audience}`);
   const now = Math.floor((expected.now ?? Date.now()) / 1000);
   const skew = expected.skewSeconds;
   if (claims.exp + skew <= now) throw new TesseraProblem('envelope_expired', 'the envelope has expired');
-  if (claims.iat - skew > now) throw new TesseraProblem('envelope_expired', "the envelope is dated in the future beyond the accepted clock skew");
+  if (claims.iat - skew > now) throw new TesseraProblem('envelope_expired', 'the envelope is dated in the future beyond the accepted clock skew');
   return claims;
 }
 
@@ -62,7 +84,12 @@ export async function verifyEnvelope(token: string, keys: TrustedKeys, expected:
  * must be addressed to this authority, inside its time window, of a supported version, and —
  * for requests — never seen before (the store is in the database so every instance agrees).
  */
-export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, token: string, options: { expectIssuer?: string; replayCheck: boolean }): Promise<OpenedEnvelope> {
+export async function openEnvelope(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  token: string,
+  options: { expectIssuer?: string; replayCheck: boolean },
+): Promise<OpenedEnvelope> {
   let unverified: Record<string, unknown>;
   try {
     unverified = decodeJwsUnverified(token).payload;
@@ -74,15 +101,24 @@ export async function openEnvelope(ctx: AppContext, authority: AuthorityRef, tok
   }
   const issuer = typeof unverified.iss === 'string' ? unverified.iss : '';
   if (!issuer) throw new TesseraProblem('envelope_invalid', 'the envelope names no issuer (iss)');
-  if (options.expectIssuer && issuer !== options.expectIssuer) throw new TesseraProblem('envelope_invalid', `the answer comes from ${issuer}, not ${options.expectIssuer}`);
+  if (options.expectIssuer && issuer !== options.expectIssuer)
+    throw new TesseraProblem('envelope_invalid', `the answer comes from ${issuer}, not ${options.expectIssuer}`);
   const known = await findPeerByIssuer(ctx.db, authority.id, issuer);
   if (!known) throw new TesseraProblem('peer_untrusted', `${issuer || 'the caller'} is not a peer of ${authority.issuer}`);
   if (known.status !== 'active') throw new TesseraProblem('peer_suspended', `the peer ${issuer} is suspended at ${authority.issuer}`);
 
   const skew = ctx.config.clockSkewSeconds;
-  const { verified: claims, peer } = await verifyFromPeer(ctx, authority, known, token, (keys) => verifyEnvelope(token, keys, { audience: authority.issuer, skewSeconds: skew }));
+  const { verified: claims, peer } = await verifyFromPeer(ctx, authority, known, token, (keys) =>
+    verifyEnvelope(token, keys, { audience: authority.issuer, skewSeconds: skew }),
+  );
   if (options.replayCheck) {
-    const fresh = await claimNonce(ctx.db, { store: 'federation', authorityId: authority.id, issuer: claims.iss, jti: claims.jti, expiresAt: new Date((claims.exp + skew) * 1000) });
+    const fresh = await claimNonce(ctx.db, {
+      store: 'federation',
+      authorityId: authority.id,
+      issuer: claims.iss,
+      jti: claims.jti,
+      expiresAt: new Date((claims.exp + skew) * 1000),
+    });
     if (!fresh) throw new TesseraProblem('envelope_replayed', `the envelope ${claims.jti} was already received`);
   }
   return { claims, peer };

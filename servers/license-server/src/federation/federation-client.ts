@@ -43,7 +43,13 @@ export class PeerUnanswered extends Error {
  * response envelope signed by the peer, addressed to us and naming our request's `jti` counts:
  * anything else (an unsigned problem, a 5xx, a timeout) is `PeerUnanswered`.
  */
-export async function callPeer<M extends FederationRequestType>(ctx: AppContext, authority: AuthorityRef, peer: PeerRow, msg: M, body: z.input<(typeof federationMessages)[M]['body']>): Promise<PeerAnswer<M>> {
+export async function callPeer<M extends FederationRequestType>(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  peer: PeerRow,
+  msg: M,
+  body: z.input<(typeof federationMessages)[M]['body']>,
+): Promise<PeerAnswer<M>> {
   const { token, jti } = await sealEnvelope(ctx, authority, peer.issuer, msg, body);
   let status: number;
   let text: string;

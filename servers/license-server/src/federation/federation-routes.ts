@@ -51,29 +51,35 @@ const handlersFor = (services: FederationServices): Record<FederationRequestType
  * problem document, since the caller is not authenticated; once the caller is, every definite
  * answer — including a refusal — is an envelope signed by this authority and bound to the request.
  */
-export const federationRoutes = (services: FederationServices): RouteModule => (router, ctx, guards) => {
-  const handlers = handlersFor(services);
-  router.use(routes.federation.path, express.text({ type: FEDERATION_MEDIA_TYPE, limit: MAX_ENVELOPE_BYTES }));
-  bindRoute(router, ctx, guards, routes.federation, async ({ authority, req, res }) => {
-    if (!req.is(FEDERATION_MEDIA_TYPE)) throw new TesseraProblem('unsupported_media_type', `send the envelope as ${FEDERATION_MEDIA_TYPE}`);
-    const token = typeof req.body === 'string' ? req.body.trim() : '';
-    const { claims, peer } = await openEnvelope(ctx, authority, token, { replayCheck: true });
+export const federationRoutes =
+  (services: FederationServices): RouteModule =>
+  (router, ctx, guards) => {
+    const handlers = handlersFor(services);
+    router.use(routes.federation.path, express.text({ type: FEDERATION_MEDIA_TYPE, limit: MAX_ENVELOPE_BYTES }));
+    bindRoute(router, ctx, guards, routes.federation, async ({ authority, req, res }) => {
+      if (!req.is(FEDERATION_MEDIA_TYPE)) throw new TesseraProblem('unsupported_media_type', `send the envelope as ${FEDERATION_MEDIA_TYPE}`);
+      const token = typeof req.body === 'string' ? req.body.trim() : '';
+      const { claims, peer } = await openEnvelope(ctx, authority, token, { replayCheck: true });
 
-    let answer: { msg: string; body: object; status: number };
-    try {
-      const spec = Object.hasOwn(federationMessages, claims.msg) ? federationMessages[claims.msg as FederationRequestType] : undefined;
-      if (!spec) throw new TesseraProblem('unsupported_message', `message ${claims.msg} is not one this server answers (${Object.keys(federationMessages).join(', ')})`);
-      const parsed = spec.body.safeParse(claims.body);
-      if (!parsed.success) throw new TesseraProblem('invalid_request', `the ${claims.msg} body is invalid: ${formatZodIssues(parsed.error)}`);
-      const result = await handlers[claims.msg as FederationRequestType](ctx, authority, peer, parsed.data);
-      answer = { ...result, status: 200 };
-    } catch (error) {
-      if (!(error instanceof TesseraProblem) || TRANSIENT.has(error.code)) throw error;
-      const moveId = typeof claims.body.moveId === 'string' ? claims.body.moveId : undefined;
-      answer = { msg: 'problem', body: { code: error.code, detail: error.detail ?? error.message, ...(moveId ? { moveId } : {}) }, status: error.status };
-    }
-    const { token: sealed } = await sealEnvelope(ctx, authority, peer.issuer, answer.msg, answer.body, claims.jti);
-    res.status(answer.status).type(FEDERATION_MEDIA_TYPE).send(sealed);
-    return 'handled';
-  });
-};
+      let answer: { msg: string; body: object; status: number };
+      try {
+        const spec = Object.hasOwn(federationMessages, claims.msg) ? federationMessages[claims.msg as FederationRequestType] : undefined;
+        if (!spec)
+          throw new TesseraProblem(
+            'unsupported_message',
+            `message ${claims.msg} is not one this server answers (${Object.keys(federationMessages).join(', ')})`,
+          );
+        const parsed = spec.body.safeParse(claims.body);
+        if (!parsed.success) throw new TesseraProblem('invalid_request', `the ${claims.msg} body is invalid: ${formatZodIssues(parsed.error)}`);
+        const result = await handlers[claims.msg as FederationRequestType](ctx, authority, peer, parsed.data);
+        answer = { ...result, status: 200 };
+      } catch (error) {
+        if (!(error instanceof TesseraProblem) || TRANSIENT.has(error.code)) throw error;
+        const moveId = typeof claims.body.moveId === 'string' ? claims.body.moveId : undefined;
+        answer = { msg: 'problem', body: { code: error.code, detail: error.detail ?? error.message, ...(moveId ? { moveId } : {}) }, status: error.status };
+      }
+      const { token: sealed } = await sealEnvelope(ctx, authority, peer.issuer, answer.msg, answer.body, claims.jti);
+      res.status(answer.status).type(FEDERATION_MEDIA_TYPE).send(sealed);
+      return 'handled';
+    });
+  };

@@ -66,7 +66,10 @@ export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: A
   if (await findPeerByIssuer(ctx.db, authority.id, issuer)) throw new TesseraProblem('peer_exists', `${authority.issuer} already peers with ${issuer}`);
   const config = await fetchEntityConfiguration(issuer, ctx.config);
   if (config.signedBy !== input.thumbprint) {
-    throw new TesseraProblem('peer_thumbprint_mismatch', `the entity configuration of ${issuer} is signed by the key ${config.signedBy}, not the pinned ${input.thumbprint}; compare the thumbprint with the peer's operator again`);
+    throw new TesseraProblem(
+      'peer_thumbprint_mismatch',
+      `the entity configuration of ${issuer} is signed by the key ${config.signedBy}, not the pinned ${input.thumbprint}; compare the thumbprint with the peer's operator again`,
+    );
   }
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -82,7 +85,13 @@ export async function addPeer(ctx: AppContext, authority: AuthorityRef, actor: A
         lastContactAt: new Date(),
         lastOutcome: 'ok',
       });
-      await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'peer.added', target: row.id, details: { issuer, thumbprint: input.thumbprint } });
+      await recordAudit(tx, {
+        authorityId: authority.id,
+        actor: actorName(actor),
+        action: 'peer.added',
+        target: row.id,
+        details: { issuer, thumbprint: input.thumbprint },
+      });
       return row;
     });
   } catch (error) {
@@ -114,12 +123,26 @@ export async function refreshPeerKeys(ctx: AppContext, authority: AuthorityRef, 
   }
   if (!signingKeyIn(trustedKeysOf(peer), config.signedBy)) {
     await recordContact(ctx.db, authority.id, peer.id, 'peer_key_untrusted');
-    throw new TesseraProblem('peer_key_untrusted', `the new configuration of ${peer.issuer} is signed by ${config.signedBy}, which ${authority.issuer} does not trust; re-pin the peer after comparing thumbprints out of band`);
+    throw new TesseraProblem(
+      'peer_key_untrusted',
+      `the new configuration of ${peer.issuer} is signed by ${config.signedBy}, which ${authority.issuer} does not trust; re-pin the peer after comparing thumbprints out of band`,
+    );
   }
   return ctx.db.transaction(async (tx) => {
-    const row = await storePeerConfiguration(tx, authority.id, peer.id, { jwks: keysOf(config) as PeerRow['jwks'], operator: config.claims.operator, configExpiresAt: refreshDue(config) });
+    const row = await storePeerConfiguration(tx, authority.id, peer.id, {
+      jwks: keysOf(config) as PeerRow['jwks'],
+      operator: config.claims.operator,
+      configExpiresAt: refreshDue(config),
+    });
     if (!row) throw new TesseraProblem('peer_unknown', `no peer ${peer.id}`);
-    if (actor) await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'peer.refreshed', target: peer.id, details: { signedBy: config.signedBy } });
+    if (actor)
+      await recordAudit(tx, {
+        authorityId: authority.id,
+        actor: actorName(actor),
+        action: 'peer.refreshed',
+        target: peer.id,
+        details: { signedBy: config.signedBy },
+      });
     return row;
   });
 }
@@ -129,7 +152,13 @@ export async function setPeerStatus(ctx: AppContext, authority: AuthorityRef, ac
   return ctx.db.transaction(async (tx) => {
     const row = await updatePeerStatus(tx, authority.id, peerId, status);
     if (!row) throw new TesseraProblem('peer_unknown', `no peer ${peerId}`);
-    await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: status === 'suspended' ? 'peer.suspended' : 'peer.resumed', target: peerId, details: { issuer: row.issuer } });
+    await recordAudit(tx, {
+      authorityId: authority.id,
+      actor: actorName(actor),
+      action: status === 'suspended' ? 'peer.suspended' : 'peer.resumed',
+      target: peerId,
+      details: { issuer: row.issuer },
+    });
     return row;
   });
 }

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { TesseraProblem } from '@tessera/protocol';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import type { ServerConfig } from '../config.ts';
 
@@ -58,7 +57,11 @@ function refusal(hostname: string, message: string): string {
  * is not allowed, and a plain Error for anything else that keeps an answer from arriving (timeout,
  * connection refused, body too large).
  */
-export function outboundRequest(config: OutboundConfig, url: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}): Promise<OutboundAnswer> {
+export function outboundRequest(
+  config: OutboundConfig,
+  url: string,
+  init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {},
+): Promise<OutboundAnswer> {
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new OutboundRefused(`${target.protocol} URLs are not fetched`));
   const agents = agentsFor(config);
@@ -102,4 +105,3 @@ export function outboundRequest(config: OutboundConfig, url: string, init: { met
     req.end(init.body);
   });
 }
-

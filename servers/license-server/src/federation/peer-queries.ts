@@ -10,12 +10,18 @@ export async function listPeers(executor: Executor, authorityId: string): Promis
 }
 
 export async function findPeer(executor: Executor, authorityId: string, peerId: string): Promise<PeerRow | undefined> {
-  const [row] = await executor.select().from(peers).where(and(eq(peers.authorityId, authorityId), eq(peers.id, peerId)));
+  const [row] = await executor
+    .select()
+    .from(peers)
+    .where(and(eq(peers.authorityId, authorityId), eq(peers.id, peerId)));
   return row;
 }
 
 export async function findPeerByIssuer(executor: Executor, authorityId: string, issuer: string): Promise<PeerRow | undefined> {
-  const [row] = await executor.select().from(peers).where(and(eq(peers.authorityId, authorityId), eq(peers.issuer, issuer)));
+  const [row] = await executor
+    .select()
+    .from(peers)
+    .where(and(eq(peers.authorityId, authorityId), eq(peers.issuer, issuer)));
   return row;
 }
 

@@ -60,13 +60,15 @@ export async function verifyEntityConfiguration(token: string, issuer: string, n
     },
   });
   const kid = String(header.kid);
-  if ((await jwkThumbprint(signingJwk!)) !== kid) throw new TesseraProblem('peer_unreachable', `the configuration's kid ${kid} is not the thumbprint of its key`);
+  if ((await jwkThumbprint(signingJwk!)) !== kid)
+    throw new TesseraProblem('peer_unreachable', `the configuration's kid ${kid} is not the thumbprint of its key`);
   if (payload.iss !== issuer) throw new TesseraProblem('peer_unreachable', `the configuration at ${issuer} names itself ${payload.iss}`);
   const seconds = Math.floor(now / 1000);
   if (payload.exp <= seconds) throw new TesseraProblem('peer_unreachable', `the entity configuration of ${issuer} has expired`);
   if (payload.iat > seconds + 300) throw new TesseraProblem('peer_unreachable', `the entity configuration of ${issuer} is dated in the future`);
   if (payload.activeKeys.sig !== kid) throw new TesseraProblem('peer_unreachable', 'the configuration is not signed by the key it names as active');
   const enc = payload.jwks.keys.find((k) => k.kid === payload.activeKeys.enc);
-  if (!enc || (enc.use !== undefined && enc.use !== 'enc')) throw new TesseraProblem('peer_unreachable', 'the configuration names no published encryption key as active');
+  if (!enc || (enc.use !== undefined && enc.use !== 'enc'))
+    throw new TesseraProblem('peer_unreachable', 'the configuration names no published encryption key as active');
   return { claims: payload, signedBy: kid };
 }

@@ -10,7 +10,8 @@ export interface TrustedKeys {
 export const trustedKeysOf = (row: PeerRow): TrustedKeys => (row.jwks ?? { keys: [] }) as TrustedKeys;
 
 /** The trusted signing key (never an encryption key) with this kid, or null. */
-export const signingKeyIn = (keys: TrustedKeys, kid: unknown): PublicEcJwk | null => keys.keys.find((k) => k.kid === kid && (k.use === undefined || k.use === 'sig')) ?? null;
+export const signingKeyIn = (keys: TrustedKeys, kid: unknown): PublicEcJwk | null =>
+  keys.keys.find((k) => k.kid === kid && (k.use === undefined || k.use === 'sig')) ?? null;
 
 /** Resolves a JWS header to one of the peer's trusted signing keys (never an encryption key), or null. */
 export const peerSigningKey =

@@ -26,7 +26,13 @@ export const KEY_REFRESH_INTERVAL_SECONDS = 10;
  * `verify` is pure over the key set it is given and throws the token's problem. The answer
  * carries the peer as it is now, with the keys the token was checked against or learnt since.
  */
-export async function verifyFromPeer<T>(ctx: AppContext, authority: AuthorityRef, peer: PeerRow, token: string, verify: (keys: TrustedKeys) => Promise<T>): Promise<{ verified: T; peer: PeerRow }> {
+export async function verifyFromPeer<T>(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  peer: PeerRow,
+  token: string,
+  verify: (keys: TrustedKeys) => Promise<T>,
+): Promise<{ verified: T; peer: PeerRow }> {
   const kid = kidOf(token);
   let verified: T;
   try {

@@ -12,7 +12,6 @@ import { requestDeadlines } from './request-deadlines.ts';
 import type { RouteGuards } from './route.ts';
 import { routeModules } from './route-modules.ts';
 
-
 /** Builds the Express app for a context. Tests mount it with supertest; the CLI listens with it. */
 export function createApp(ctx: AppContext): Express {
   const app = express();

@@ -17,7 +17,12 @@ export function crossSiteGuard(publicUrl: string, allowedOrigins: readonly strin
     if (SAFE_METHODS.has(req.method) || !req.path.startsWith('/admin')) return next();
     const origin = req.get('origin');
     if (origin !== undefined && !allowed.has(origin)) {
-      return next(new TesseraProblem('cross_site_request', `changes to the admin API are not accepted from pages of ${origin}; allow a console's origin with TESSERA_ALLOWED_ORIGINS`));
+      return next(
+        new TesseraProblem(
+          'cross_site_request',
+          `changes to the admin API are not accepted from pages of ${origin}; allow a console's origin with TESSERA_ALLOWED_ORIGINS`,
+        ),
+      );
     }
     if (origin === undefined && req.get('sec-fetch-site') === 'cross-site') {
       return next(new TesseraProblem('cross_site_request', 'changes to the admin API are not accepted from pages of another site'));

@@ -39,7 +39,10 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, _next) => {
   if (typeof p.extensions.retryAfter === 'number') res.setHeader('Retry-After', String(p.extensions.retryAfter));
   if (p.status === 401 && p.code === 'unauthenticated') res.setHeader('WWW-Authenticate', 'Cookie realm="tessera-admin"');
   else if (p.status === 401) res.setHeader('WWW-Authenticate', 'Tessera-Proof');
-  res.status(p.status).type(PROBLEM_MEDIA_TYPE).send(JSON.stringify(p.toDocument(req.originalUrl)));
+  res
+    .status(p.status)
+    .type(PROBLEM_MEDIA_TYPE)
+    .send(JSON.stringify(p.toDocument(req.originalUrl)));
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

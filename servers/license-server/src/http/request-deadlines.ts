@@ -26,7 +26,11 @@ export function requestDeadlines(config: Pick<ServerConfig, 'requestTimeoutMs' |
       if (res.headersSent) return socket.destroy();
       const problem = new TesseraProblem('request_timeout', `the request was not received within ${config.requestTimeoutMs} ms`);
       res.once('finish', () => socket.destroy());
-      res.status(problem.status).set('Connection', 'close').type(PROBLEM_MEDIA_TYPE).send(JSON.stringify(problem.toDocument(req.originalUrl)));
+      res
+        .status(problem.status)
+        .set('Connection', 'close')
+        .type(PROBLEM_MEDIA_TYPE)
+        .send(JSON.stringify(problem.toDocument(req.originalUrl)));
     }, config.requestTimeoutMs);
     timer.unref();
     const done = () => clearTimeout(timer);

@@ -13,4 +13,16 @@ import { registerSettlementRoutes } from '../billing/settlement.ts';
 import { signCopyCertificateForPeer } from '../moves/sign-for-peer.ts';
 
 /** Every capability's routes, in one list; capabilities that serve each other get their services here. */
-export const routeModules: RouteModule[] = [registerKeyRoutes, registerContentRoutes, registerRegistrationRoutes, registerUserRoutes, registerAdminRoutes, registerLicenseRoutes, registerMoveRoutes, federationRoutes({ signCopyCertificateForPeer }), registerPeerRoutes, registerAccountLinkRoutes, registerSettlementRoutes];
+export const routeModules: RouteModule[] = [
+  registerKeyRoutes,
+  registerContentRoutes,
+  registerRegistrationRoutes,
+  registerUserRoutes,
+  registerAdminRoutes,
+  registerLicenseRoutes,
+  registerMoveRoutes,
+  federationRoutes({ signCopyCertificateForPeer }),
+  registerPeerRoutes,
+  registerAccountLinkRoutes,
+  registerSettlementRoutes,
+];

@@ -50,7 +50,8 @@ export function bindRoute<S extends RouteSpec>(router: Router, ctx: AppContext, 
       // Checked before the lookup, so a slug the syntax refuses (a NUL, a space) never reaches SQL;
       // like any slug not served here, it is an unknown authority (SPEC 5.1).
       const parsed = authorityParamsSchema.safeParse({ authority: req.params.authority });
-      if (!parsed.success) return next(new TesseraProblem('authority_unknown', 'no authority with such a slug on this server: slugs are lower-case letters, digits and dashes'));
+      if (!parsed.success)
+        return next(new TesseraProblem('authority_unknown', 'no authority with such a slug on this server: slugs are lower-case letters, digits and dashes'));
       const slug = parsed.data.authority;
       ctx.authorities.bySlug(slug).then((authority) => {
         res.locals.authority = authority;

@@ -19,7 +19,10 @@ export async function listAuthorityKeys(executor: Executor, authorityId: string)
 }
 
 export async function findAuthorityKey(executor: Executor, authorityId: string, kid: string): Promise<AuthorityKeyRow | undefined> {
-  const [row] = await executor.select().from(authorityKeys).where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid)));
+  const [row] = await executor
+    .select()
+    .from(authorityKeys)
+    .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid)));
   return row;
 }
 
@@ -52,11 +55,17 @@ export async function countPublishedKeys(executor: Executor, authorityId: string
 }
 
 export async function activateKey(tx: Tx, authorityId: string, kid: string, at: Date): Promise<void> {
-  await tx.update(authorityKeys).set({ status: 'active', activatedAt: at }).where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid)));
+  await tx
+    .update(authorityKeys)
+    .set({ status: 'active', activatedAt: at })
+    .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid)));
 }
 
 export async function retireKey(tx: Tx, authorityId: string, kid: string, at: Date): Promise<void> {
-  await tx.update(authorityKeys).set({ status: 'retired', retiredAt: at }).where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid)));
+  await tx
+    .update(authorityKeys)
+    .set({ status: 'retired', retiredAt: at })
+    .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid)));
 }
 
 export async function revokeKey(tx: Tx, authorityId: string, kid: string, at: Date): Promise<AuthorityKeyRow> {
@@ -86,6 +95,13 @@ export async function findPublishedKey(executor: Executor, authorityId: string, 
   const [row] = await executor
     .select()
     .from(authorityKeys)
-    .where(and(eq(authorityKeys.authorityId, authorityId), eq(authorityKeys.kid, kid), eq(authorityKeys.use, use), inArray(authorityKeys.status, PUBLISHED_STATUSES)));
+    .where(
+      and(
+        eq(authorityKeys.authorityId, authorityId),
+        eq(authorityKeys.kid, kid),
+        eq(authorityKeys.use, use),
+        inArray(authorityKeys.status, PUBLISHED_STATUSES),
+      ),
+    );
   return row;
 }

@@ -10,7 +10,11 @@ import { listKeys, retireAuthorityKey, revokeAuthorityKey, rotateAuthorityKeys }
 export const registerKeyRoutes: RouteModule = (router, ctx, guards) => {
   bindRoute(router, ctx, guards, routes.entityConfiguration, async ({ authority, res }) => {
     // Short: peers refetch on an unknown kid anyway, and a rotation should reach them soon.
-    res.status(200).set('Cache-Control', 'public, max-age=60').type(routes.entityConfiguration.responses[200]).send(await signEntityConfiguration(ctx, authority));
+    res
+      .status(200)
+      .set('Cache-Control', 'public, max-age=60')
+      .type(routes.entityConfiguration.responses[200])
+      .send(await signEntityConfiguration(ctx, authority));
     return 'handled';
   });
 

@@ -43,7 +43,12 @@ export async function listKeys(ctx: AppContext, authority: AuthorityRef): Promis
 }
 
 /** Rotates one use or both: the next key becomes active, the active one retired, a fresh next key is published. */
-export async function rotateAuthorityKeys(ctx: AppContext, authority: AuthorityRef, actor: Actor, scope: RotationScope): Promise<{ rotations: UseRotation[]; keys: AuthorityKeyRow[] }> {
+export async function rotateAuthorityKeys(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  actor: Actor,
+  scope: RotationScope,
+): Promise<{ rotations: UseRotation[]; keys: AuthorityKeyRow[] }> {
   const { use } = rotateKeysRequestSchema.parse({ use: scope });
   const uses: KeyUse[] = use === 'both' ? ['sig', 'enc'] : [use];
   return changeKeys(ctx, authority, async (tx, now) => {
@@ -81,7 +86,12 @@ export async function retireAuthorityKey(ctx: AppContext, authority: AuthorityRe
  * replaced by a fresh one, so the authority always has a key to rotate to. Revoking a revoked
  * key changes nothing.
  */
-export async function revokeAuthorityKey(ctx: AppContext, authority: AuthorityRef, actor: Actor, kidInput: string): Promise<{ key: AuthorityKeyRow; replacedBy: string | null }> {
+export async function revokeAuthorityKey(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  actor: Actor,
+  kidInput: string,
+): Promise<{ key: AuthorityKeyRow; replacedBy: string | null }> {
   const kid = validKid(kidInput);
   return changeKeys(ctx, authority, async (tx, now) => {
     const key = await findAuthorityKey(tx, authority.id, kid);
@@ -92,7 +102,13 @@ export async function revokeAuthorityKey(ctx: AppContext, authority: AuthorityRe
     }
     const revoked = await revokeKey(tx, authority.id, kid, now);
     const replacedBy = key.status === 'next' ? await ctx.keyring.createKey(tx, authority.id, key.use, 'next') : null;
-    await recordAudit(tx, { authorityId: authority.id, actor: actorName(actor), action: 'key.revoke', target: kid, details: { use: key.use, was: key.status, replacedBy } });
+    await recordAudit(tx, {
+      authorityId: authority.id,
+      actor: actorName(actor),
+      action: 'key.revoke',
+      target: kid,
+      details: { use: key.use, was: key.status, replacedBy },
+    });
     return { key: revoked, replacedBy };
   });
 }

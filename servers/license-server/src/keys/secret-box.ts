@@ -65,7 +65,7 @@ export async function loadMasterKey(configured: string | undefined, dataDir: str
   }
   await preparePrivateDirectory(dataDir);
   const key = randomBytes(32);
-  await writeFile(file, key.toString('base64') + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' }).catch(async (error) => {
+  await writeFile(file, `${key.toString('base64')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' }).catch(async (error) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   });
   await chmod(file, PRIVATE_FILE_MODE);

@@ -27,7 +27,10 @@ export interface IssueLicenseOptions {
   ledgerEntryId?: string;
 }
 
-export const toLicenseResponse = (row: Pick<LicenseRow, 'id' | 'contentId' | 'clientId' | 'state' | 'rights' | 'originType' | 'originMoveId' | 'token' | 'issuedAt'>, charged: Money | null): LicenseResponse => ({
+export const toLicenseResponse = (
+  row: Pick<LicenseRow, 'id' | 'contentId' | 'clientId' | 'state' | 'rights' | 'originType' | 'originMoveId' | 'token' | 'issuedAt'>,
+  charged: Money | null,
+): LicenseResponse => ({
   licenseId: row.id,
   contentId: row.contentId,
   clientId: row.clientId,
@@ -85,7 +88,10 @@ export async function issueLicense(ctx: AppContext, holder: LicenseHolder, conte
       price,
       ...(options.ledgerEntryId ? { id: options.ledgerEntryId } : {}),
     });
-    return { created: true, license: toLicenseResponse({ ...row, state: 'active', originType: 'purchase', originMoveId: null, issuedAt: inserted.issuedAt }, price) };
+    return {
+      created: true,
+      license: toLicenseResponse({ ...row, state: 'active', originType: 'purchase', originMoveId: null, issuedAt: inserted.issuedAt }, price),
+    };
   });
 }
 

@@ -152,7 +152,10 @@ const adminColumns = {
   cursorAt: cursorAt(licenses.issuedAt),
 };
 
-type AdminLicenseRow = Pick<LicenseRow, 'id' | 'contentId' | 'clientId' | 'userId' | 'state' | 'rights' | 'originType' | 'originMoveId' | 'issuedAt' | 'updatedAt'> & {
+type AdminLicenseRow = Pick<
+  LicenseRow,
+  'id' | 'contentId' | 'clientId' | 'userId' | 'state' | 'rights' | 'originType' | 'originMoveId' | 'issuedAt' | 'updatedAt'
+> & {
   contentTitle: string;
   username: string;
 };

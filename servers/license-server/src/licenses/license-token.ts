@@ -1,4 +1,13 @@
-import { licenseClaimsSchema, signJws, TOKEN_TYPES, wrapContentKey, type LicenseClaims, type LicenseOrigin, type PublicEcJwk, type Rights } from '@tessera/protocol';
+import {
+  licenseClaimsSchema,
+  signJws,
+  TOKEN_TYPES,
+  wrapContentKey,
+  type LicenseClaims,
+  type LicenseOrigin,
+  type PublicEcJwk,
+  type Rights,
+} from '@tessera/protocol';
 import { contentKeyContext } from '../contents/upload-content.ts';
 import type { AppContext } from '../context.ts';
 

@@ -10,7 +10,8 @@ export interface AttemptBucketKey {
 export type AttemptBucket = typeof passwordAttempts.$inferSelect;
 
 const keyOf = (k: AttemptBucketKey) => `${k.realm}\u0000${k.account}\u0000${k.address}`;
-const matches = (k: AttemptBucketKey) => and(eq(passwordAttempts.realm, k.realm), eq(passwordAttempts.account, k.account), eq(passwordAttempts.address, k.address));
+const matches = (k: AttemptBucketKey) =>
+  and(eq(passwordAttempts.realm, k.realm), eq(passwordAttempts.account, k.account), eq(passwordAttempts.address, k.address));
 
 /**
  * The buckets, created empty when missing, locked until the transaction ends. Created and locked

@@ -32,17 +32,24 @@ export function addressKey(ip: string | undefined): string {
   let parsed = ipaddr.parse(ip);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   if (parsed.kind() === 'ipv4') return parsed.toString();
-  return `${(parsed as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+  return `${(parsed as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
 }
 
-const tooMany = (seconds: number, why: string) =>
-  new TesseraProblem('too_many_attempts', `${why}; try again in ${seconds} s`, { retryAfter: seconds });
+const tooMany = (seconds: number, why: string) => new TesseraProblem('too_many_attempts', `${why}; try again in ${seconds} s`, { retryAfter: seconds });
 
 /**
  * Reserves one password attempt on `account` from `ip`, or refuses with 429 `too_many_attempts`
  * (its `retryAfter` says when to come back). Call `attemptSucceeded` after the right password.
  */
-export async function reserveAttempt(db: Db, policy: AttemptPolicy, input: { realm: string; account: string; ip: string | undefined }, now = new Date()): Promise<Reservation> {
+export async function reserveAttempt(
+  db: Db,
+  policy: AttemptPolicy,
+  input: { realm: string; account: string; ip: string | undefined },
+  now = new Date(),
+): Promise<Reservation> {
   const account = input.account.toLowerCase();
   const address = addressKey(input.ip);
   const keys = {

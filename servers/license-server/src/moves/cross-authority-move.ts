@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
-  clientCertificateClaimsSchema,
   copyCertificateClaimsSchema,
   newId,
   TesseraProblem,
@@ -11,7 +10,6 @@ import {
   wrapContentKey,
   type CopyCertificateRequest,
   type CopyCertificateResponse,
-  type Money,
   type MoveRequest,
   type MoveResponse,
 } from '@tessera/protocol';
@@ -68,7 +66,12 @@ export function requestDigest(request: StoredCopyRequest | CopyCertificateReques
 // ---------------------------------------------------------------------------------------------
 
 /** Steps 1–4 for the device's request; a move the destination has not answered yet comes back `reserved`. */
-export async function requestCrossAuthorityMove(ctx: AppContext, source: MoveSource, request: MoveRequest, destinationIssuer: string): Promise<{ move: MoveRow; refusal: TesseraProblem | null }> {
+export async function requestCrossAuthorityMove(
+  ctx: AppContext,
+  source: MoveSource,
+  request: MoveRequest,
+  destinationIssuer: string,
+): Promise<{ move: MoveRow; refusal: TesseraProblem | null }> {
   const { authority } = source;
   const peer = await activePeer(ctx.db, authority, destinationIssuer);
   const row = await loadCrossAuthorityMoveRequest(ctx.db, authority.id, { licenseId: request.licenseId, sourceClientId: source.clientId });
@@ -82,7 +85,14 @@ export async function requestCrossAuthorityMove(ctx: AppContext, source: MoveSou
     user: userGlobalId(source.userId, authority.issuer),
     source: { clientId: source.clientId, licenseId: row.license.id, clientCertificate: row.clientCertificate },
     destination: { clientId: request.destination.clientId },
-    content: { id: row.content.id, title: row.content.title, mediaType: row.content.mediaType, size: row.content.size, sha256: row.content.sha256, packageSha256: row.content.packageSha256 },
+    content: {
+      id: row.content.id,
+      title: row.content.title,
+      mediaType: row.content.mediaType,
+      size: row.content.size,
+      sha256: row.content.sha256,
+      packageSha256: row.content.packageSha256,
+    },
     rights: row.license.rights,
   };
 
@@ -123,9 +133,14 @@ export async function requestCrossAuthorityMove(ctx: AppContext, source: MoveSou
  * the recovery loop): the destination is idempotent on the move ID and the settlement locks
  * the move and acts only while it is still reserved.
  */
-export async function attemptCrossAuthorityMove(ctx: AppContext, authority: AuthorityRef, move: MoveRow, knownPeer?: PeerRow): Promise<{ move: MoveRow; refusal: TesseraProblem | null }> {
+export async function attemptCrossAuthorityMove(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  move: MoveRow,
+  knownPeer?: PeerRow,
+): Promise<{ move: MoveRow; refusal: TesseraProblem | null }> {
   const peer = knownPeer ?? (await findPeerByIssuer(ctx.db, authority.id, move.dstIssuer));
-  if (!peer || peer.status !== 'active') {
+  if (peer?.status !== 'active') {
     // A suspended or removed peer is no answer: the move waits until an operator resumes it.
     return { move: await postpone(ctx, authority, move, peer ? 'peer_suspended' : 'peer_unknown'), refusal: null };
   }
@@ -191,7 +206,12 @@ async function checkReturnedCertificate(answer: CopyCertificateResponse, move: M
  * Settles a reserved move under its lock, in one transaction. A move settled meanwhile (by
  * another instance, or the recovery loop racing a device's request) is returned as it is.
  */
-async function settleReservedMove(ctx: AppContext, authority: AuthorityRef, moveId: string, settle: (tx: Tx, move: MoveRow) => Promise<MoveRow>): Promise<MoveRow> {
+async function settleReservedMove(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  moveId: string,
+  settle: (tx: Tx, move: MoveRow) => Promise<MoveRow>,
+): Promise<MoveRow> {
   return ctx.db.transaction(async (tx) => {
     const move = await lockMove(tx, authority.id, moveId);
     if (!move) throw new Error(`move ${moveId} vanished`);
@@ -201,7 +221,13 @@ async function settleReservedMove(ctx: AppContext, authority: AuthorityRef, move
 }
 
 /** Step 4: the destination's certificate completes the move, and the fee it asked is booked as owed to it. */
-async function completeAnsweredMove(ctx: AppContext, authority: AuthorityRef, moveId: string, answer: CopyCertificateResponse, peer: PeerRow): Promise<MoveRow> {
+async function completeAnsweredMove(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  moveId: string,
+  answer: CopyCertificateResponse,
+  peer: PeerRow,
+): Promise<MoveRow> {
   return settleReservedMove(ctx, authority, moveId, (tx, move) =>
     completeMove(tx, {
       authority,
@@ -239,7 +265,10 @@ async function abortMove(ctx: AppContext, authority: AuthorityRef, moveId: strin
 /** No definite answer: the move stays reserved and is tried again later. */
 async function postpone(ctx: AppContext, authority: AuthorityRef, move: MoveRow, why: string): Promise<MoveRow> {
   ctx.logger.warn({ moveId: move.id, authority: authority.slug, why }, 'cross-authority move unanswered; it stays reserved and will be retried');
-  const row = await postponeReservedMove(ctx.db, authority.id, move.id, { lastError: why.slice(0, 500), nextAttemptAt: new Date(Date.now() + retryDelayMs(move.attempts)) });
+  const row = await postponeReservedMove(ctx.db, authority.id, move.id, {
+    lastError: why.slice(0, 500),
+    nextAttemptAt: new Date(Date.now() + retryDelayMs(move.attempts)),
+  });
   return row ?? move;
 }
 
@@ -252,7 +281,12 @@ export function toMoveResponse(move: MoveRow): MoveResponse {
     source: { authority: move.srcIssuer, clientId: move.srcClientId, licenseId: move.srcLicenseId },
     destination: { authority: move.dstIssuer, clientId: move.dstClientId, licenseId: move.dstLicenseId },
     certificate: move.state === 'completed' || move.state === 'delivered' ? move.certificate : null,
-    charged: move.state === 'completed' || move.state === 'delivered' ? (move.chargedAmount === null ? null : { amount: move.chargedAmount, currency: move.chargedCurrency ?? 'EUR' }) : null,
+    charged:
+      move.state === 'completed' || move.state === 'delivered'
+        ? move.chargedAmount === null
+          ? null
+          : { amount: move.chargedAmount, currency: move.chargedCurrency ?? 'EUR' }
+        : null,
     refusal: move.state === 'aborted' && move.refusalCode ? { code: move.refusalCode, detail: move.refusalDetail ?? '' } : null,
     createdAt: move.createdAt.toISOString(),
   };

@@ -15,7 +15,11 @@ export type AdminMove = z.infer<typeof adminMoveSchema>;
  * license as its holder sees it, the content key and move price, and the destination device.
  * The transaction that follows locks the license and re-checks what can change.
  */
-export async function loadMoveRequest(executor: Executor, authorityId: string, params: { licenseId: string; sourceClientId: string; destinationClientId: string }) {
+export async function loadMoveRequest(
+  executor: Executor,
+  authorityId: string,
+  params: { licenseId: string; sourceClientId: string; destinationClientId: string },
+) {
   const destination = alias(clients, 'destination');
   const [row] = await executor
     .select({
@@ -99,7 +103,14 @@ export async function hasLiveLicense(executor: Executor, authorityId: string, pa
   const rows = await executor
     .select({ id: licenses.id })
     .from(licenses)
-    .where(and(eq(licenses.authorityId, authorityId), eq(licenses.clientId, params.clientId), eq(licenses.contentId, params.contentId), inArray(licenses.state, LIVE_STATES)));
+    .where(
+      and(
+        eq(licenses.authorityId, authorityId),
+        eq(licenses.clientId, params.clientId),
+        eq(licenses.contentId, params.contentId),
+        inArray(licenses.state, LIVE_STATES),
+      ),
+    );
   return rows.length > 0;
 }
 
@@ -113,7 +124,12 @@ export async function findLinkedDestination(executor: Executor, authorityId: str
     .from(clients)
     .leftJoin(
       accountLinks,
-      and(eq(accountLinks.authorityId, clients.authorityId), eq(accountLinks.userId, clients.userId), eq(accountLinks.peerIssuer, params.peerIssuer), eq(accountLinks.peerUserId, params.peerUserId)),
+      and(
+        eq(accountLinks.authorityId, clients.authorityId),
+        eq(accountLinks.userId, clients.userId),
+        eq(accountLinks.peerIssuer, params.peerIssuer),
+        eq(accountLinks.peerUserId, params.peerUserId),
+      ),
     )
     .where(and(eq(clients.authorityId, authorityId), eq(clients.id, params.clientId)));
   return row ?? null;
@@ -132,7 +148,15 @@ export async function saveMove(executor: Executor, move: MoveRecord): Promise<Mo
     .values(move)
     .onConflictDoUpdate({
       target: [moves.authorityId, moves.id],
-      set: { state: move.state, dstLicenseId: move.dstLicenseId, certificate: move.certificate, signedBy: move.signedBy, lastError: null, nextAttemptAt: null, updatedAt: sql`now()` },
+      set: {
+        state: move.state,
+        dstLicenseId: move.dstLicenseId,
+        certificate: move.certificate,
+        signedBy: move.signedBy,
+        lastError: null,
+        nextAttemptAt: null,
+        updatedAt: sql`now()`,
+      },
     })
     .returning();
   return row!;
@@ -157,7 +181,11 @@ export async function findMove(executor: Executor, authorityId: string, moveId: 
 }
 
 /** A move as a device of this authority may see it: one it moves away from, or one coming to it. */
-export async function findDeviceMove(executor: Executor, authorityId: string, params: { moveId: string; issuer: string; clientId: string }): Promise<MoveRow | null> {
+export async function findDeviceMove(
+  executor: Executor,
+  authorityId: string,
+  params: { moveId: string; issuer: string; clientId: string },
+): Promise<MoveRow | null> {
   const [row] = await executor
     .select()
     .from(moves)
@@ -165,7 +193,10 @@ export async function findDeviceMove(executor: Executor, authorityId: string, pa
       and(
         eq(moves.authorityId, authorityId),
         eq(moves.id, params.moveId),
-        or(and(eq(moves.srcIssuer, params.issuer), eq(moves.srcClientId, params.clientId)), and(eq(moves.dstIssuer, params.issuer), eq(moves.dstClientId, params.clientId))),
+        or(
+          and(eq(moves.srcIssuer, params.issuer), eq(moves.srcClientId, params.clientId)),
+          and(eq(moves.dstIssuer, params.issuer), eq(moves.dstClientId, params.clientId)),
+        ),
       ),
     );
   return row ?? null;
@@ -192,7 +223,12 @@ export async function saveMoveRefusal(executor: Executor, authorityId: string, m
 }
 
 /** Puts a move that is still reserved back in the retry queue; null when it was settled meanwhile. */
-export async function postponeReservedMove(executor: Executor, authorityId: string, moveId: string, retry: { lastError: string; nextAttemptAt: Date }): Promise<MoveRow | null> {
+export async function postponeReservedMove(
+  executor: Executor,
+  authorityId: string,
+  moveId: string,
+  retry: { lastError: string; nextAttemptAt: Date },
+): Promise<MoveRow | null> {
   const [row] = await executor
     .update(moves)
     .set({ lastError: retry.lastError, nextAttemptAt: retry.nextAttemptAt, updatedAt: sql`now()` })
@@ -231,7 +267,12 @@ export async function findMoveCharge(executor: Executor, authorityId: string, pa
 }
 
 /** Appends to a move's timeline, numbering after what is already there (one statement). */
-export async function appendMoveEvents(executor: Executor, authorityId: string, moveId: string, events: { state: MoveState; note: string | null }[]): Promise<void> {
+export async function appendMoveEvents(
+  executor: Executor,
+  authorityId: string,
+  moveId: string,
+  events: { state: MoveState; note: string | null }[],
+): Promise<void> {
   if (!events.length) return;
   const values = sql.join(
     events.map((e, i) => sql`(${i + 1}::int, ${e.state}, ${e.note})`),
@@ -245,7 +286,11 @@ export async function appendMoveEvents(executor: Executor, authorityId: string, 
 }
 
 /** A move as its destination device may act on it, locked. */
-export async function lockMoveForDestination(tx: Tx, authorityId: string, params: { moveId: string; issuer: string; clientId: string }): Promise<MoveRow | null> {
+export async function lockMoveForDestination(
+  tx: Tx,
+  authorityId: string,
+  params: { moveId: string; issuer: string; clientId: string },
+): Promise<MoveRow | null> {
   const [row] = await tx
     .select()
     .from(moves)

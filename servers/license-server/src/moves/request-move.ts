@@ -6,7 +6,17 @@ import type { LicenseRow } from '../licenses/license-queries.ts';
 import { openContentKey } from '../licenses/license-token.ts';
 import type { Tx } from '../storage/db.ts';
 import { issueCopyCertificate, signCopyCertificate } from './copy-certificate.ts';
-import { appendMoveEvents, loadMoveRequest, lockClientLicense, lockMoveForDestination, saveMove, setLicenseState, setMoveState, type MoveRecord, type MoveRow } from './move-queries.ts';
+import {
+  appendMoveEvents,
+  loadMoveRequest,
+  lockClientLicense,
+  lockMoveForDestination,
+  saveMove,
+  setLicenseState,
+  setMoveState,
+  type MoveRecord,
+  type MoveRow,
+} from './move-queries.ts';
 
 /** The device asking to move one of its licenses away, as its device proof identified it. */
 export interface MoveSource {
@@ -143,7 +153,11 @@ export async function completeMove(tx: Tx, input: CompleteMoveInput): Promise<Mo
 }
 
 /** The destination device confirms it received the content; asking twice changes nothing. */
-export async function acknowledgeMove(ctx: AppContext, destination: { authority: AuthorityRef; clientId: string }, moveId: string): Promise<{ moveId: string; state: MoveState }> {
+export async function acknowledgeMove(
+  ctx: AppContext,
+  destination: { authority: AuthorityRef; clientId: string },
+  moveId: string,
+): Promise<{ moveId: string; state: MoveState }> {
   const { authority } = destination;
   return ctx.db.transaction(async (tx) => {
     const move = await lockMoveForDestination(tx, authority.id, { moveId, issuer: authority.issuer, clientId: destination.clientId });

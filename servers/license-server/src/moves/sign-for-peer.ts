@@ -28,7 +28,12 @@ import { crashPoint } from '../testing/crash-points.ts';
  * authority signs). Idempotent on the move ID: asked again with the same request, B answers
  * what it answered the first time; asked with another request under that ID, it refuses.
  */
-export async function signCopyCertificateForPeer(ctx: AppContext, authority: AuthorityRef, peer: PeerRow, request: CopyCertificateRequest): Promise<CopyCertificateResponse> {
+export async function signCopyCertificateForPeer(
+  ctx: AppContext,
+  authority: AuthorityRef,
+  peer: PeerRow,
+  request: CopyCertificateRequest,
+): Promise<CopyCertificateResponse> {
   crashPoint('destination.before-answer');
   const digest = requestDigest(request);
   const previous = await answered(ctx, authority, request.moveId, digest);
@@ -49,14 +54,23 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
   });
 
   // The destination device, and the link that makes its user the same person (DESIGN §7).
-  const destination = await findLinkedDestination(ctx.db, authority.id, { clientId: request.destination.clientId, peerIssuer: peer.issuer, peerUserId: user.userId });
+  const destination = await findLinkedDestination(ctx.db, authority.id, {
+    clientId: request.destination.clientId,
+    peerIssuer: peer.issuer,
+    peerUserId: user.userId,
+  });
   if (!destination) throw new TesseraProblem('move_destination_unknown', `no device ${request.destination.clientId} at ${authority.issuer}`);
-  if (!destination.linked) throw new TesseraProblem('account_not_linked', `the owner of device ${destination.id} has not linked their account to ${request.user}`);
+  if (!destination.linked)
+    throw new TesseraProblem('account_not_linked', `the owner of device ${destination.id} has not linked their account to ${request.user}`);
   if (destination.status !== 'active') throw new TesseraProblem('move_destination_revoked', `device ${destination.id} has been revoked`);
 
   const encKid = jweKid(request.contentKey);
   const decryptionKey = typeof encKid === 'string' ? await ctx.keyring.decryptionKey(authority.id, encKid) : null;
-  if (!decryptionKey) throw new TesseraProblem('invalid_request', `the content key is wrapped to ${String(encKid)}, which is not a published encryption key of ${authority.issuer}`);
+  if (!decryptionKey)
+    throw new TesseraProblem(
+      'invalid_request',
+      `the content key is wrapped to ${String(encKid)}, which is not a published encryption key of ${authority.issuer}`,
+    );
   const contentKey = await unwrapContentKey(request.contentKey, decryptionKey);
 
   const signed = await signCopyCertificate(ctx, {
@@ -100,7 +114,15 @@ export async function signCopyCertificateForPeer(ctx: AppContext, authority: Aut
         throw error;
       });
       if (price && price.amount > 0) {
-        await recordCharge(tx, { authorityId: authority.id, kind: 'federation_fee', userId: null, counterparty: peer.issuer, contentId: request.content.id, moveId: request.moveId, price });
+        await recordCharge(tx, {
+          authorityId: authority.id,
+          kind: 'federation_fee',
+          userId: null,
+          counterparty: peer.issuer,
+          contentId: request.content.id,
+          moveId: request.moveId,
+          price,
+        });
       }
       return price;
     });
@@ -143,7 +165,14 @@ async function answered(ctx: AppContext, authority: AuthorityRef, moveId: string
  * stores no package — the device brings its own in the bundle — so the entry is never offered
  * in the catalogue. A different content under the same ID is a conflict, never an overwrite.
  */
-async function recordForeignContent(tx: Tx, authority: AuthorityRef, peer: PeerRow, request: CopyCertificateRequest, contentKey: Uint8Array, ctx: AppContext): Promise<void> {
+async function recordForeignContent(
+  tx: Tx,
+  authority: AuthorityRef,
+  peer: PeerRow,
+  request: CopyCertificateRequest,
+  contentKey: Uint8Array,
+  ctx: AppContext,
+): Promise<void> {
   const { content } = request;
   const existing = await findContent(tx, authority.id, content.id);
   if (existing) {

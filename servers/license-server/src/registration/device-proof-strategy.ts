@@ -1,6 +1,5 @@
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
-import { z } from 'zod';
 import {
   DEVICE_PROOF_SCHEME,
   deviceProofClaimsSchema,
@@ -10,7 +9,6 @@ import {
   verifyJws,
   type ClaimChecks,
   type DeviceProofClaims,
-  type PublicEcJwk,
 } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
@@ -37,7 +35,11 @@ export function readProofHeader(req: Request): string {
  * A proof's moment: jose's claim checks refuse an `iat` more than the clock skew away from the
  * server's clock, in either direction (an age of at most 0 s, with the skew as tolerance).
  */
-export const proofTimeWindow = (ctx: AppContext): ClaimChecks => ({ clockToleranceSeconds: ctx.config.clockSkewSeconds, maxAgeSeconds: 0, expired: 'proof_expired' });
+export const proofTimeWindow = (ctx: AppContext): ClaimChecks => ({
+  clockToleranceSeconds: ctx.config.clockSkewSeconds,
+  maxAgeSeconds: 0,
+  expired: 'proof_expired',
+});
 
 /** Checks that a verified proof was made for exactly this request. */
 export function checkProofBinding(claims: DeviceProofClaims, req: Request, ctx: AppContext): void {
@@ -73,7 +75,8 @@ export async function verifyDeviceRequest(req: Request, authority: AuthorityRef,
     problem: 'proof_invalid',
     claims: proofTimeWindow(ctx),
     resolveKey: async (header) => {
-      if (typeof header.kid !== 'string' || header.kid.length > 64) throw new TesseraProblem('proof_invalid', 'the proof header must carry the client ID as kid');
+      if (typeof header.kid !== 'string' || header.kid.length > 64)
+        throw new TesseraProblem('proof_invalid', 'the proof header must carry the client ID as kid');
       clientId = header.kid;
       row = await findProofClient(ctx.db, authority.id, clientId);
       if (!row) throw new TesseraProblem('client_unknown', `no device ${clientId} at ${authority.issuer}`);
@@ -97,7 +100,10 @@ export class DeviceProofStrategy extends Strategy {
 
   override authenticate(req: Request): void {
     const authority = req.res?.locals.authority as AuthorityRef | undefined;
-    if (!authority) return this.error(new Error('device-proof needs the authority resolved first'));
+    if (!authority) {
+      this.error(new Error('device-proof needs the authority resolved first'));
+      return;
+    }
     verifyDeviceRequest(req, authority, this.ctx).then(
       (principal) => this.success(principal),
       (error) => this.error(error),

@@ -54,7 +54,10 @@ export async function registerDevice(ctx: AppContext, input: DeviceRegistration)
     const { activeDevices, keyTaken } = await countActiveDevicesAndKey(tx, authority.id, user.id, input.thumbprint);
     if (keyTaken) throw new TesseraProblem('key_already_registered', 'this key is already registered; generate a new key pair for a new device');
     if (activeDevices >= locked.deviceLimit) {
-      throw new TesseraProblem('device_limit_reached', `the account already has ${activeDevices} active devices (limit ${locked.deviceLimit}); deactivate one first`);
+      throw new TesseraProblem(
+        'device_limit_reached',
+        `the account already has ${activeDevices} active devices (limit ${locked.deviceLimit}); deactivate one first`,
+      );
     }
     // Taken last: the authority row stays locked from here to commit, and every registration of the authority needs it.
     const leafId = await assignLeafId(tx, authority.id);

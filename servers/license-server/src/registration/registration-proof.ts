@@ -1,13 +1,5 @@
 import type { Request } from 'express';
-import {
-  deviceProofClaimsSchema,
-  jwkThumbprint,
-  publicEcJwkSchema,
-  TOKEN_TYPES,
-  TesseraProblem,
-  verifyJws,
-  type PublicEcJwk,
-} from '@tessera/protocol';
+import { deviceProofClaimsSchema, jwkThumbprint, publicEcJwkSchema, TOKEN_TYPES, TesseraProblem, verifyJws, type PublicEcJwk } from '@tessera/protocol';
 import type { AuthorityRef } from '../authorities/authority-directory.ts';
 import type { AppContext } from '../context.ts';
 import { checkProofBinding, claimProofNonce, proofTimeWindow, readProofHeader } from './device-proof-strategy.ts';
@@ -28,7 +20,8 @@ export async function verifyRegistrationProof(req: Request, authority: Authority
     resolveKey: async (header) => {
       const jwk = publicEcJwkSchema.safeParse(header.jwk);
       if (!jwk.success) throw new TesseraProblem('proof_invalid', 'a registration proof must carry the public P-256 key it is signed with as its jwk header');
-      if ((await jwkThumbprint(jwk.data)) !== thumbprint) throw new TesseraProblem('proof_invalid', 'the proof is not signed with the publicKey being registered');
+      if ((await jwkThumbprint(jwk.data)) !== thumbprint)
+        throw new TesseraProblem('proof_invalid', 'the proof is not signed with the publicKey being registered');
       // SDKs sign with a JWK whose kid is its thumbprint; anything else (a client ID) means the wrong kind of proof.
       if (header.kid !== undefined && header.kid !== thumbprint) throw new TesseraProblem('proof_invalid', 'a registration proof carries no client ID as kid');
       return jwk.data;

@@ -15,8 +15,7 @@ export interface ListCursor {
 const AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /** The column rendered as the cursor's `at`. */
-export const cursorAt = (column: AnyPgColumn): SQL<string> =>
-  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const cursorAt = (column: AnyPgColumn): SQL<string> => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export function encodeCursor(cursor: ListCursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id]), 'utf8').toString('base64url');
@@ -25,13 +24,22 @@ export function encodeCursor(cursor: ListCursor): string {
 export function decodeCursor(cursor: string): ListCursor {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && AT_PATTERN.test(value[0]) && typeof value[1] === 'string' && value[1].length <= 64) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      AT_PATTERN.test(value[0]) &&
+      typeof value[1] === 'string' &&
+      value[1].length <= 64
+    ) {
       return { at: value[0], id: value[1] };
     }
   } catch {
     /* fall through */
   }
-  throw new TesseraProblem('invalid_request', 'the cursor is not one this server handed out; start again without it', { errors: [{ path: 'cursor', message: 'not a cursor this server handed out' }] });
+  throw new TesseraProblem('invalid_request', 'the cursor is not one this server handed out; start again without it', {
+    errors: [{ path: 'cursor', message: 'not a cursor this server handed out' }],
+  });
 }
 
 /** Rows strictly after the cursor in (created_at desc, id desc) order. */

@@ -15,7 +15,11 @@ export type OneTimeToken =
 export async function claimNonce(executor: Executor, token: OneTimeToken): Promise<boolean> {
   const claimed =
     token.store === 'device-proof'
-      ? await executor.insert(deviceProofNonces).values({ authorityId: token.authorityId, jti: token.jti, expiresAt: token.expiresAt }).onConflictDoNothing().returning({ jti: deviceProofNonces.jti })
+      ? await executor
+          .insert(deviceProofNonces)
+          .values({ authorityId: token.authorityId, jti: token.jti, expiresAt: token.expiresAt })
+          .onConflictDoNothing()
+          .returning({ jti: deviceProofNonces.jti })
       : await executor
           .insert(federationNonces)
           .values({ authorityId: token.authorityId, issuer: token.issuer, jti: token.jti, expiresAt: token.expiresAt })
@@ -26,5 +30,8 @@ export async function claimNonce(executor: Executor, token: OneTimeToken): Promi
 
 /** Forgets every token ID of every replay store that can no longer be replayed (the sweeper). */
 export async function sweepExpiredNonces(executor: Executor, now: Date): Promise<void> {
-  await Promise.all([executor.delete(deviceProofNonces).where(lt(deviceProofNonces.expiresAt, now)), executor.delete(federationNonces).where(lt(federationNonces.expiresAt, now))]);
+  await Promise.all([
+    executor.delete(deviceProofNonces).where(lt(deviceProofNonces.expiresAt, now)),
+    executor.delete(federationNonces).where(lt(federationNonces.expiresAt, now)),
+  ]);
 }

@@ -1,18 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PublicEcJwk } from '@tessera/protocol';
-import {
-  bigint,
-  boolean,
-  foreignKey,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /*
  * Every tenant table carries `authority_id` and is keyed by (authority_id, id); foreign keys
@@ -42,7 +30,9 @@ export const authorities = pgTable('authorities', {
 export const authorityKeys = pgTable(
   'authority_keys',
   {
-    authorityId: text('authority_id').notNull().references(() => authorities.id),
+    authorityId: text('authority_id')
+      .notNull()
+      .references(() => authorities.id),
     kid: text('kid').notNull(),
     use: text('use', { enum: ['sig', 'enc'] }).notNull(),
     status: text('status', { enum: ['next', 'active', 'retired', 'revoked'] }).notNull(),
@@ -60,12 +50,16 @@ export const authorityKeys = pgTable(
 export const users = pgTable(
   'users',
   {
-    authorityId: text('authority_id').notNull().references(() => authorities.id),
+    authorityId: text('authority_id')
+      .notNull()
+      .references(() => authorities.id),
     id: text('id').notNull(),
     username: text('username').notNull(),
     displayName: text('display_name'),
     passwordHash: text('password_hash').notNull(),
-    status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'suspended'] })
+      .notNull()
+      .default('active'),
     createdAt: now('created_at'),
   },
   (t) => [primaryKey({ columns: [t.authorityId, t.id] }), uniqueIndex('users_username').on(t.authorityId, sql`lower(${t.username})`)],
@@ -100,7 +94,9 @@ export const clients = pgTable(
     publicJwk: jsonb('public_jwk').notNull().$type<StoredJwk>(),
     thumbprint: text('thumbprint').notNull(),
     certificate: text('certificate').notNull(),
-    status: text('status', { enum: ['active', 'revoked'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'revoked'] })
+      .notNull()
+      .default('active'),
     label: text('label'),
     registeredAt: now('registered_at'),
     revokedAt: ts('revoked_at'),
@@ -117,7 +113,9 @@ export const clients = pgTable(
 export const contents = pgTable(
   'contents',
   {
-    authorityId: text('authority_id').notNull().references(() => authorities.id),
+    authorityId: text('authority_id')
+      .notNull()
+      .references(() => authorities.id),
     id: text('id').notNull(),
     title: text('title').notNull(),
     description: text('description'),
@@ -130,7 +128,9 @@ export const contents = pgTable(
     storageKey: text('storage_key').notNull(),
     /** The 32-byte content key, sealed under the master key. */
     contentKeySealed: text('content_key_sealed').notNull(),
-    status: text('status', { enum: ['available', 'withdrawn'] }).notNull().default('available'),
+    status: text('status', { enum: ['available', 'withdrawn'] })
+      .notNull()
+      .default('available'),
     /**
      * Null for this authority's own contents. For a content that arrived by a cross-authority
      * move, the issuer of the authority that published it: no package is stored here, only
@@ -167,9 +167,7 @@ export const licenses = pgTable(
     foreignKey({ columns: [t.authorityId, t.clientId], foreignColumns: [clients.authorityId, clients.id] }),
     foreignKey({ columns: [t.authorityId, t.userId], foreignColumns: [users.authorityId, users.id] }),
     // A device holds at most one usable license per content: a repeated request returns it.
-    uniqueIndex('licenses_one_live_per_device_content')
-      .on(t.authorityId, t.clientId, t.contentId)
-      .where(sql`state in ('active', 'moving')`),
+    uniqueIndex('licenses_one_live_per_device_content').on(t.authorityId, t.clientId, t.contentId).where(sql`state in ('active', 'moving')`),
     index('licenses_user').on(t.authorityId, t.userId),
     index('licenses_content').on(t.authorityId, t.contentId),
   ],
@@ -261,7 +259,9 @@ export const moveEvents = pgTable(
 export const prices = pgTable(
   'prices',
   {
-    authorityId: text('authority_id').notNull().references(() => authorities.id),
+    authorityId: text('authority_id')
+      .notNull()
+      .references(() => authorities.id),
     kind: text('kind', { enum: ['license', 'move', 'federation_fee'] }).notNull(),
     amount: integer('amount').notNull(),
     updatedAt: now('updated_at'),
@@ -280,7 +280,9 @@ export const invoices = pgTable(
     total: integer('total').notNull(),
     currency: text('currency').notNull(),
     lines: integer('lines').notNull(),
-    status: text('status', { enum: ['issued', 'paid', 'void'] }).notNull().default('issued'),
+    status: text('status', { enum: ['issued', 'paid', 'void'] })
+      .notNull()
+      .default('issued'),
     issuedAt: now('issued_at'),
   },
   (t) => [
@@ -325,7 +327,9 @@ export const ledgerEntries = pgTable(
 export const peers = pgTable(
   'peers',
   {
-    authorityId: text('authority_id').notNull().references(() => authorities.id),
+    authorityId: text('authority_id')
+      .notNull()
+      .references(() => authorities.id),
     id: text('id').notNull(),
     issuer: text('issuer').notNull(),
     name: text('name'),
@@ -334,7 +338,9 @@ export const peers = pgTable(
     /** When to refetch the peer's entity configuration: its expiry, or ten minutes after the last fetch. */
     configExpiresAt: ts('config_expires_at'),
     jwks: jsonb('jwks').$type<{ keys: StoredJwk[] }>(),
-    status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'suspended'] })
+      .notNull()
+      .default('active'),
     lastContactAt: ts('last_contact_at'),
     lastOutcome: text('last_outcome'),
     createdAt: now('created_at'),
@@ -401,8 +407,12 @@ export const adminUsers = pgTable(
 export const adminRoles = pgTable(
   'admin_roles',
   {
-    authorityId: text('authority_id').notNull().references(() => authorities.id),
-    adminId: text('admin_id').notNull().references(() => adminUsers.id),
+    authorityId: text('authority_id')
+      .notNull()
+      .references(() => authorities.id),
+    adminId: text('admin_id')
+      .notNull()
+      .references(() => adminUsers.id),
     role: text('role', { enum: ['owner', 'admin', 'billing', 'viewer'] }).notNull(),
     createdAt: now('created_at'),
   },

@@ -10,11 +10,22 @@ const userFields = {
   status: users.status,
   createdAt: users.createdAt,
   // Spelled out: drizzle leaves columns unqualified in a one-table select, which a subquery would misread.
-  activeDevices: sql<number>`(select count(*)::int from clients c where c.authority_id = users.authority_id and c.user_id = users.id and c.status = 'active')`.mapWith(Number),
+  activeDevices:
+    sql<number>`(select count(*)::int from clients c where c.authority_id = users.authority_id and c.user_id = users.id and c.status = 'active')`.mapWith(
+      Number,
+    ),
   cursorAt: cursorAt(users.createdAt),
 };
 
-export type UserListRow = { id: string; username: string; displayName: string | null; status: 'active' | 'suspended'; createdAt: Date; activeDevices: number; cursorAt: string };
+export type UserListRow = {
+  id: string;
+  username: string;
+  displayName: string | null;
+  status: 'active' | 'suspended';
+  createdAt: Date;
+  activeDevices: number;
+  cursorAt: string;
+};
 
 export interface UserSearch {
   q?: string | undefined;
@@ -36,7 +47,10 @@ export async function searchUsers(executor: Executor, authorityId: string, searc
 }
 
 export async function findUser(executor: Executor, authorityId: string, userId: string): Promise<UserListRow | undefined> {
-  const [row] = await executor.select(userFields).from(users).where(and(eq(users.authorityId, authorityId), eq(users.id, userId)));
+  const [row] = await executor
+    .select(userFields)
+    .from(users)
+    .where(and(eq(users.authorityId, authorityId), eq(users.id, userId)));
   return row;
 }
 
@@ -55,7 +69,12 @@ export async function lockUser(tx: Tx, authorityId: string, userId: string) {
   return row;
 }
 
-export async function updateUserRow(tx: Tx, authorityId: string, userId: string, set: Partial<Pick<typeof users.$inferInsert, 'status' | 'displayName' | 'passwordHash'>>) {
+export async function updateUserRow(
+  tx: Tx,
+  authorityId: string,
+  userId: string,
+  set: Partial<Pick<typeof users.$inferInsert, 'status' | 'displayName' | 'passwordHash'>>,
+) {
   await tx
     .update(users)
     .set(set)

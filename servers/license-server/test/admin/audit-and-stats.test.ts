@@ -35,19 +35,59 @@ describe('audit log and overview', () => {
     let leaf = 0;
     const device = async (userId: string, at: Date, status: 'active' | 'revoked' = 'active') => {
       const id = newId('client');
-      await db.insert(clients).values({ authorityId: a.id, id, userId, leafId: leaf++, publicJwk: { kty: 'EC', crv: 'P-256', x: id, y: id }, thumbprint: id, certificate: 'x.y.z', status, registeredAt: at });
+      await db
+        .insert(clients)
+        .values({
+          authorityId: a.id,
+          id,
+          userId,
+          leafId: leaf++,
+          publicJwk: { kty: 'EC', crv: 'P-256', x: id, y: id },
+          thumbprint: id,
+          certificate: 'x.y.z',
+          status,
+          registeredAt: at,
+        });
       return id;
     };
     const d1 = await device(alice.id, now);
     const d2 = await device(alice.id, yesterday);
     await device(bob.id, longAgo, 'revoked');
     const license = async (clientId: string, contentId: string, at: Date, state: 'active' | 'moved' = 'active') =>
-      db.insert(licenses).values({ authorityId: a.id, id: newId('license'), contentId, clientId, userId: alice.id, rights: { play: true }, state, originType: 'purchase', token: 'x.y.z', issuedAt: at });
+      db
+        .insert(licenses)
+        .values({
+          authorityId: a.id,
+          id: newId('license'),
+          contentId,
+          clientId,
+          userId: alice.id,
+          rights: { play: true },
+          state,
+          originType: 'purchase',
+          token: 'x.y.z',
+          issuedAt: at,
+        });
     await license(d1, film, now);
     await license(d2, film, yesterday, 'moved');
     await license(d2, song, longAgo);
     const move = (state: 'completed' | 'aborted', dst: string, at: Date) =>
-      db.insert(moves).values({ authorityId: a.id, id: newId('move'), role: 'source', state, contentId: film, userId: alice.id, srcIssuer: a.issuer, srcClientId: d2, srcLicenseId: 'lic_x', dstIssuer: dst, dstClientId: d1, createdAt: at });
+      db
+        .insert(moves)
+        .values({
+          authorityId: a.id,
+          id: newId('move'),
+          role: 'source',
+          state,
+          contentId: film,
+          userId: alice.id,
+          srcIssuer: a.issuer,
+          srcClientId: d2,
+          srcLicenseId: 'lic_x',
+          dstIssuer: dst,
+          dstClientId: d1,
+          createdAt: at,
+        });
     await move('completed', a.issuer, yesterday);
     await move('completed', 'https://peer.example/t/p', now);
     await move('aborted', 'https://peer.example/t/p', now);
@@ -63,7 +103,10 @@ describe('audit log and overview', () => {
     await owner.patch('/admin/authorities/aurora').send({ name: 'Aurora 2' }).expect(200);
     await owner.patch('/admin/authorities/aurora/prices').send({ license: 10 }).expect(200);
     const all = await owner.get('/admin/authorities/aurora/audit').expect(200);
-    assert.deepEqual(all.body.items.map((e: { action: string }) => e.action), ['prices.updated', 'authority.updated', 'authority.updated']);
+    assert.deepEqual(
+      all.body.items.map((e: { action: string }) => e.action),
+      ['prices.updated', 'authority.updated', 'authority.updated'],
+    );
     assert.equal(all.body.items[0].actor, 'owner@aurora.example');
     const updates = await owner.get('/admin/authorities/aurora/audit?action=authority.updated&limit=1').expect(200);
     assert.equal(updates.body.items[0].details.after.name, 'Aurora 2');

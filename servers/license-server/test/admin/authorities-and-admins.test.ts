@@ -28,9 +28,15 @@ describe('authorities and their administrators', () => {
 
   test('an operator sees every authority; an administrator sees only those they have a role in', async () => {
     const all = await operator.get('/admin/authorities').expect(200);
-    assert.deepEqual(all.body.items.map((x: { slug: string }) => x.slug), ['aurora', 'borealis']);
+    assert.deepEqual(
+      all.body.items.map((x: { slug: string }) => x.slug),
+      ['aurora', 'borealis'],
+    );
     const mine = await ownerA.get('/admin/authorities').expect(200);
-    assert.deepEqual(mine.body.items.map((x: { slug: string }) => x.slug), ['aurora']);
+    assert.deepEqual(
+      mine.body.items.map((x: { slug: string }) => x.slug),
+      ['aurora'],
+    );
     assert.equal(mine.body.items[0].issuer, a.issuer);
     assert.equal(mine.body.items[0].name, 'Aurora');
   });
@@ -57,7 +63,10 @@ describe('authorities and their administrators', () => {
     const roles = await h.server.ctx.db.select().from(adminRoles).where(eq(adminRoles.authorityId, res.body.id));
     assert.equal(roles.length, 1);
     assert.equal(roles[0]!.role, 'owner');
-    const [audit] = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, res.body.id), eq(auditLog.action, 'authority.created')));
+    const [audit] = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, res.body.id), eq(auditLog.action, 'authority.created')));
     assert.equal(audit!.actor, 'op@example.com');
   });
 
@@ -76,12 +85,18 @@ describe('authorities and their administrators', () => {
     assert.equal(res.body.deviceLimit, 5);
     const [row] = await h.server.ctx.db.select().from(authorities).where(eq(authorities.id, a.id));
     assert.equal(row!.deviceLimit, 5);
-    const [audit] = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'authority.updated')));
+    const [audit] = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'authority.updated')));
     assert.deepEqual((audit!.details as { after: unknown }).after, { name: 'Aurora Media', deviceLimit: 5, operator: null });
   });
 
   test('an owner adds a new administrator account, who can then sign in with the role given', async () => {
-    const res = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'bill@aurora.example', name: 'Bill', password: 'billing password 1', role: 'billing' }).expect(201);
+    const res = await ownerA
+      .post('/admin/authorities/aurora/admins')
+      .send({ email: 'bill@aurora.example', name: 'Bill', password: 'billing password 1', role: 'billing' })
+      .expect(201);
     assert.equal(res.body.role, 'billing');
     assert.equal(res.body.email, 'bill@aurora.example');
     const [account] = await h.server.ctx.db.select().from(adminUsers).where(eq(adminUsers.id, res.body.id));
@@ -90,35 +105,57 @@ describe('authorities and their administrators', () => {
     const session = await bill.get('/admin/session').expect(200);
     assert.deepEqual(session.body.roles, [{ authority: 'aurora', role: 'billing' }]);
     const list = await ownerA.get('/admin/authorities/aurora/admins').expect(200);
-    assert.deepEqual(list.body.items.map((m: { email: string; role: string }) => `${m.email}:${m.role}`).sort(), ['bill@aurora.example:billing', 'owner@aurora.example:owner']);
+    assert.deepEqual(list.body.items.map((m: { email: string; role: string }) => `${m.email}:${m.role}`).sort(), [
+      'bill@aurora.example:billing',
+      'owner@aurora.example:owner',
+    ]);
   });
 
   test('an existing server administrator is added by e-mail and keeps their own password; a second role in the same authority is admin_exists', async () => {
     const [before] = await h.server.ctx.db.select().from(adminUsers).where(eq(adminUsers.email, 'owner@borealis.example'));
-    const res = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'Owner@Borealis.example', password: 'not their password', role: 'viewer' }).expect(201);
+    const res = await ownerA
+      .post('/admin/authorities/aurora/admins')
+      .send({ email: 'Owner@Borealis.example', password: 'not their password', role: 'viewer' })
+      .expect(201);
     assert.equal(res.body.email, 'owner@borealis.example');
     const [after] = await h.server.ctx.db.select().from(adminUsers).where(eq(adminUsers.email, 'owner@borealis.example'));
     assert.equal(after!.passwordHash, before!.passwordHash, 'the password given is discarded for an existing account');
     await h.adminAgent('owner@borealis.example', PW);
-    expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'owner@borealis.example', password: 'not their password', role: 'admin' }), 409, 'admin_exists');
+    expectProblem(
+      await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'owner@borealis.example', password: 'not their password', role: 'admin' }),
+      409,
+      'admin_exists',
+    );
     // Every addition needs a password, whether or not the e-mail has an account.
     expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'newbie@aurora.example', role: 'viewer' }), 400, 'invalid_request');
     expectProblem(await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'op@example.com', role: 'viewer' }), 400, 'invalid_request');
-    const actions = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'admin.added')));
+    const actions = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'admin.added')));
     assert.equal(actions.length, 2);
   });
 
   test("adding an administrator answers alike whether or not the e-mail has an account elsewhere on the server, in the answer and in the authority's audit log", async () => {
     await h.admin('elsewhere@borealis.example', PW, [{ authorityId: b.id, role: 'viewer' }]);
     const shape = (body: Record<string, unknown>) => ({ ...body, id: typeof body.id, email: typeof body.email, createdAt: typeof body.createdAt });
-    const existing = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'elsewhere@borealis.example', name: 'Elsa', password: 'a password 123', role: 'viewer' });
-    const fresh = await ownerA.post('/admin/authorities/aurora/admins').send({ email: 'fresh@aurora.example', name: 'Elsa', password: 'a password 123', role: 'viewer' });
+    const existing = await ownerA
+      .post('/admin/authorities/aurora/admins')
+      .send({ email: 'elsewhere@borealis.example', name: 'Elsa', password: 'a password 123', role: 'viewer' });
+    const fresh = await ownerA
+      .post('/admin/authorities/aurora/admins')
+      .send({ email: 'fresh@aurora.example', name: 'Elsa', password: 'a password 123', role: 'viewer' });
     assert.equal(existing.status, 201);
     assert.equal(fresh.status, 201);
     assert.deepEqual(shape(existing.body), shape(fresh.body));
     const audit = await ownerA.get('/admin/authorities/aurora/audit').query({ action: 'admin.added' }).expect(200);
-    const details = audit.body.items.filter((e: { details: { email: string } }) => ['elsewhere@borealis.example', 'fresh@aurora.example'].includes(e.details.email)).map((e: { details: object }) => Object.keys(e.details).sort());
-    assert.deepEqual(details, [['email', 'role'], ['email', 'role']]);
+    const details = audit.body.items
+      .filter((e: { details: { email: string } }) => ['elsewhere@borealis.example', 'fresh@aurora.example'].includes(e.details.email))
+      .map((e: { details: object }) => Object.keys(e.details).sort());
+    assert.deepEqual(details, [
+      ['email', 'role'],
+      ['email', 'role'],
+    ]);
   });
 
   test('roles: a viewer reads but cannot change prices; billing changes prices but cannot add administrators', async () => {
@@ -131,7 +168,11 @@ describe('authorities and their administrators', () => {
 
     const bill = await h.adminAgent('bill@aurora.example', 'billing password 1');
     await bill.patch('/admin/authorities/aurora/prices').send({ license: 100 }).expect(200);
-    expectProblem(await bill.post('/admin/authorities/aurora/admins').send({ email: 'x@aurora.example', password: 'another password', role: 'viewer' }), 403, 'forbidden');
+    expectProblem(
+      await bill.post('/admin/authorities/aurora/admins').send({ email: 'x@aurora.example', password: 'another password', role: 'viewer' }),
+      403,
+      'forbidden',
+    );
     expectProblem(await bill.patch('/admin/authorities/aurora').send({ name: 'Mine now' }), 403, 'forbidden');
   });
 
@@ -156,7 +197,10 @@ describe('authorities and their administrators', () => {
     const [other] = await h.server.ctx.db.select().from(adminUsers).where(eq(adminUsers.email, 'owner@borealis.example'));
     await operator.delete(`/admin/authorities/aurora/admins/${other!.id}`).expect(204);
     expectProblem(await operator.patch(`/admin/authorities/aurora/admins/${other!.id}`).send({ role: 'viewer' }), 404, 'not_found');
-    const stillOwner = await h.server.ctx.db.select().from(adminRoles).where(and(eq(adminRoles.authorityId, b.id), eq(adminRoles.adminId, other!.id)));
+    const stillOwner = await h.server.ctx.db
+      .select()
+      .from(adminRoles)
+      .where(and(eq(adminRoles.authorityId, b.id), eq(adminRoles.adminId, other!.id)));
     assert.equal(stillOwner[0]!.role, 'owner');
   });
 });

@@ -30,13 +30,24 @@ describe('admin sessions', () => {
     assert.match(cookie, /HttpOnly/i);
     assert.match(cookie, /SameSite=Lax/i);
     assert.doesNotMatch(cookie, /Secure/i, 'not Secure without secureCookies (plain HTTP in development)');
-    const [entry] = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.action, 'admin.login'), eq(auditLog.actor, 'olga@example.com')));
+    const [entry] = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'admin.login'), eq(auditLog.actor, 'olga@example.com')));
     assert.ok(entry, 'a successful sign-in is audited');
   });
 
   test('a wrong password and an unknown e-mail get the same answer, and both are audited without the password', async () => {
-    const wrong = expectProblem(await h.request().post('/admin/session').send({ email: 'olga@example.com', password: 'not the password' }), 401, 'invalid_credentials');
-    const unknown = expectProblem(await h.request().post('/admin/session').send({ email: 'nobody@example.com', password: 'not the password' }), 401, 'invalid_credentials');
+    const wrong = expectProblem(
+      await h.request().post('/admin/session').send({ email: 'olga@example.com', password: 'not the password' }),
+      401,
+      'invalid_credentials',
+    );
+    const unknown = expectProblem(
+      await h.request().post('/admin/session').send({ email: 'nobody@example.com', password: 'not the password' }),
+      401,
+      'invalid_credentials',
+    );
     assert.equal(wrong.detail, unknown.detail);
     const failed = await h.server.ctx.db.select().from(auditLog).where(eq(auditLog.action, 'admin.login_failed'));
     assert.deepEqual(failed.map((f) => f.actor).sort(), ['nobody@example.com', 'olga@example.com']);
@@ -69,8 +80,6 @@ describe('admin sessions', () => {
     await supertest(second.url).get('/admin/authorities/aurora').set('Cookie', sid).expect(200);
     assert.ok((await h.server.ctx.db.select().from(adminSessions)).length >= 1, 'the session is stored in the shared database');
   });
-
-
 });
 
 describe('admin sign-in limits', () => {
@@ -86,13 +95,23 @@ describe('admin sign-in limits', () => {
   test('after five failed sign-ins, that address waits before the next, even with the right password (429 with Retry-After); the failures are audited', async () => {
     await h.admin('target@example.com', 'the right password', [{ authorityId, role: 'viewer' }]);
     for (let i = 0; i < 5; i++) {
-      expectProblem(await h.request().post('/admin/session').send({ email: 'target@example.com', password: `guess ${i}` }), 401, 'invalid_credentials');
+      expectProblem(
+        await h
+          .request()
+          .post('/admin/session')
+          .send({ email: 'target@example.com', password: `guess ${i}` }),
+        401,
+        'invalid_credentials',
+      );
     }
     const res = await h.request().post('/admin/session').send({ email: 'Target@example.com', password: 'the right password' });
     const refused = expectProblem(res, 429, 'too_many_attempts');
     assert.match(refused.detail!, /too many failed password attempts/);
     assert.match(String(res.headers['retry-after']), /^[1-9]\d*$/);
-    const failed = await h.server.ctx.db.select().from(auditLog).where(and(isNull(auditLog.authorityId), eq(auditLog.actor, 'target@example.com')));
+    const failed = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(isNull(auditLog.authorityId), eq(auditLog.actor, 'target@example.com')));
     assert.equal(failed.length, 5);
   });
 });
@@ -106,7 +125,12 @@ describe('admin session cookies in production', () => {
   after(() => h.close());
 
   test('with secureCookies the session cookie is Secure (behind a TLS-terminating proxy)', async () => {
-    const res = await h.request().post('/admin/session').set('X-Forwarded-Proto', 'https').send({ email: 'op@example.com', password: 'a long admin password' }).expect(200);
+    const res = await h
+      .request()
+      .post('/admin/session')
+      .set('X-Forwarded-Proto', 'https')
+      .send({ email: 'op@example.com', password: 'a long admin password' })
+      .expect(200);
     const cookie = cookieOf(res);
     assert.match(cookie, /; Secure/i);
     assert.match(cookie, /HttpOnly/i);

@@ -25,7 +25,15 @@ export async function insertContent(h: Harness, authorityId: string, title: stri
 export async function insertCharge(
   h: Harness,
   authorityId: string,
-  charge: { kind?: 'license' | 'move' | 'federation_fee'; userId: string | null; contentId: string; amount: number; at: string; currency?: string; counterparty?: string },
+  charge: {
+    kind?: 'license' | 'move' | 'federation_fee';
+    userId: string | null;
+    contentId: string;
+    amount: number;
+    at: string;
+    currency?: string;
+    counterparty?: string;
+  },
 ) {
   const id = newId('ledgerEntry');
   await h.server.ctx.db.insert(ledgerEntries).values({

@@ -34,7 +34,14 @@ describe('invoices', () => {
     await insertCharge(h, a.id, { kind: 'move', userId: alice.id, contentId: c, amount: 99, at: '2026-10-31T23:59:59Z' });
     await insertCharge(h, a.id, { userId: bob.id, contentId: c, amount: 500, at: '2026-10-10T10:00:00Z' });
     // Not billed to a user, or outside the period: not on October's invoices.
-    await insertCharge(h, a.id, { kind: 'federation_fee', userId: null, contentId: c, amount: 25, at: '2026-10-12T00:00:00Z', counterparty: 'https://peer.example/t/p' });
+    await insertCharge(h, a.id, {
+      kind: 'federation_fee',
+      userId: null,
+      contentId: c,
+      amount: 25,
+      at: '2026-10-12T00:00:00Z',
+      counterparty: 'https://peer.example/t/p',
+    });
     await insertCharge(h, a.id, { userId: bob.id, contentId: c, amount: 300, at: '2026-11-01T00:00:00Z' });
   });
   after(() => h.close());
@@ -54,13 +61,19 @@ describe('invoices', () => {
 
     const linked = await h.server.ctx.db.select().from(ledgerEntries).where(eq(ledgerEntries.invoiceId, byUser.alice.id));
     assert.equal(linked.length, 2);
-    const open = await h.server.ctx.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.authorityId, a.id), isNull(ledgerEntries.invoiceId)));
+    const open = await h.server.ctx.db
+      .select()
+      .from(ledgerEntries)
+      .where(and(eq(ledgerEntries.authorityId, a.id), isNull(ledgerEntries.invoiceId)));
     assert.deepEqual(open.map((e) => e.amount).sort(), [25, 300], 'the federation fee and November stay uninvoiced');
 
     const detail = await billing.get(`/admin/authorities/aurora/invoices/${byUser.alice.id}`).expect(200);
     assert.equal(detail.body.entries.length, 2);
     assert.deepEqual(detail.body.entries.map((e: { amount: number }) => e.amount).sort(), [799, 99].sort());
-    const audits = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'invoice.issued')));
+    const audits = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'invoice.issued')));
     assert.equal(audits.length, 2);
   });
 
@@ -93,8 +106,14 @@ describe('invoices', () => {
       billing.post('/admin/authorities/aurora/invoices').send({ period: '2026-12' }),
     ]);
     for (const r of runs) assert.equal(r.status, 201, JSON.stringify(r.body));
-    assert.equal(runs.reduce((n, r) => n + r.body.issued.length, 0), 2);
-    const december = await h.server.ctx.db.select().from(invoices).where(and(eq(invoices.authorityId, a.id), eq(invoices.period, '2026-12')));
+    assert.equal(
+      runs.reduce((n, r) => n + r.body.issued.length, 0),
+      2,
+    );
+    const december = await h.server.ctx.db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.authorityId, a.id), eq(invoices.period, '2026-12')));
     assert.equal(december.length, 2);
     assert.equal(december.find((i) => i.userId === carol.id)!.total, 60);
     assert.equal(december.find((i) => i.userId === carol.id)!.lines, 5);
@@ -115,12 +134,18 @@ describe('invoices', () => {
   });
 
   test('an invoice is marked paid or void once; a void invoice keeps its entries; changes are audited', async () => {
-    const [inv] = await h.server.ctx.db.select().from(invoices).where(and(eq(invoices.authorityId, a.id), eq(invoices.userId, bob.id), eq(invoices.period, '2026-10')));
+    const [inv] = await h.server.ctx.db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.authorityId, a.id), eq(invoices.userId, bob.id), eq(invoices.period, '2026-10')));
     const paid = await billing.patch(`/admin/authorities/aurora/invoices/${inv!.id}`).send({ status: 'paid' }).expect(200);
     assert.equal(paid.body.status, 'paid');
     expectProblem(await billing.patch(`/admin/authorities/aurora/invoices/${inv!.id}`).send({ status: 'void' }), 409, 'conflict');
 
-    const [other] = await h.server.ctx.db.select().from(invoices).where(and(eq(invoices.authorityId, a.id), eq(invoices.userId, alice.id), eq(invoices.period, '2026-10')));
+    const [other] = await h.server.ctx.db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.authorityId, a.id), eq(invoices.userId, alice.id), eq(invoices.period, '2026-10')));
     await billing.patch(`/admin/authorities/aurora/invoices/${other!.id}`).send({ status: 'void' }).expect(200);
     const detail = await billing.get(`/admin/authorities/aurora/invoices/${other!.id}`).expect(200);
     assert.equal(detail.body.status, 'void');
@@ -139,7 +164,10 @@ describe('invoices', () => {
     const lines = (res.body as string).trim().split('\r\n');
     assert.equal(lines[0], '"id","number","user_id","username","period","total_minor_units","currency","lines","status","issued_at"');
     assert.equal(lines.length, 3);
-    assert.ok(lines.some((l) => l.includes('"AURORA-202610-0001"')), 'the CSV holds the invoice numbered AURORA-202610-0001');
+    assert.ok(
+      lines.some((l) => l.includes('"AURORA-202610-0001"')),
+      'the CSV holds the invoice numbered AURORA-202610-0001',
+    );
   });
 
   test("another authority's invoice is unknown here", async () => {

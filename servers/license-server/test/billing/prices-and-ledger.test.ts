@@ -53,7 +53,13 @@ describe('prices and the ledger', () => {
 
   test('the price list shows the prices, the currency and the per-content overrides', async () => {
     const res = await billing.get('/admin/authorities/aurora/prices').expect(200);
-    assert.deepEqual(res.body, { currency: 'EUR', license: 499, move: 99, federationFee: null, overrides: [{ contentId: film, title: 'Film, "the" one', license: 799, move: null }] });
+    assert.deepEqual(res.body, {
+      currency: 'EUR',
+      license: 499,
+      move: 99,
+      federationFee: null,
+      overrides: [{ contentId: film, title: 'Film, "the" one', license: 799, move: null }],
+    });
   });
 
   test('billing changes prices: a number sets a price, null removes it, the currency goes to the authority; it is audited', async () => {
@@ -66,7 +72,10 @@ describe('prices and the ledger', () => {
     assert.deepEqual(rows.map((r) => `${r.kind}=${r.amount}`).sort(), ['federation_fee=25', 'license=599']);
     const [authority] = await h.server.ctx.db.select().from(authorities).where(eq(authorities.id, a.id));
     assert.equal(authority!.currency, 'CHF');
-    const [audit] = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'prices.updated')));
+    const [audit] = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, a.id), eq(auditLog.action, 'prices.updated')));
     assert.equal(audit!.actor, 'bill@aurora.example');
     assert.deepEqual(audit!.details, {
       before: { currency: 'EUR', license: 499, move: 99, federationFee: null },
@@ -88,21 +97,40 @@ describe('prices and the ledger', () => {
       oct2: await insertCharge(h, a.id, { kind: 'move', userId: alice.id, contentId: film, amount: 99, at: '2026-10-31T23:59:59.999Z' }),
       oct3: await insertCharge(h, a.id, { userId: bob.id, contentId: film, amount: 799, at: '2026-10-15T12:00:00Z' }),
       nov1: await insertCharge(h, a.id, { userId: bob.id, contentId: film, amount: 499, at: '2026-11-01T00:00:00Z' }),
-      fee: await insertCharge(h, a.id, { kind: 'federation_fee', userId: null, contentId: film, amount: 25, at: '2026-10-20T08:00:00Z', counterparty: 'https://peer.example/t/x' }),
+      fee: await insertCharge(h, a.id, {
+        kind: 'federation_fee',
+        userId: null,
+        contentId: film,
+        amount: 25,
+        at: '2026-10-20T08:00:00Z',
+        counterparty: 'https://peer.example/t/x',
+      }),
     };
     const all = await billing.get('/admin/authorities/aurora/ledger').expect(200);
-    assert.deepEqual(all.body.items.map((e: { id: string }) => e.id), [ids.nov1, ids.oct2, ids.fee, ids.oct3, ids.oct1]);
+    assert.deepEqual(
+      all.body.items.map((e: { id: string }) => e.id),
+      [ids.nov1, ids.oct2, ids.fee, ids.oct3, ids.oct1],
+    );
     assert.equal(all.body.items[1].username, 'alice');
     assert.equal(all.body.items[2].username, null);
     assert.equal(all.body.items[2].counterparty, 'https://peer.example/t/x');
     assert.equal(all.body.nextCursor, null);
 
     const october = await billing.get('/admin/authorities/aurora/ledger?period=2026-10').expect(200);
-    assert.deepEqual(october.body.items.map((e: { id: string }) => e.id), [ids.oct2, ids.fee, ids.oct3, ids.oct1]);
+    assert.deepEqual(
+      october.body.items.map((e: { id: string }) => e.id),
+      [ids.oct2, ids.fee, ids.oct3, ids.oct1],
+    );
     const moves = await billing.get('/admin/authorities/aurora/ledger?kind=move').expect(200);
-    assert.deepEqual(moves.body.items.map((e: { id: string }) => e.id), [ids.oct2]);
+    assert.deepEqual(
+      moves.body.items.map((e: { id: string }) => e.id),
+      [ids.oct2],
+    );
     const bobs = await billing.get(`/admin/authorities/aurora/ledger?userId=${bob.id}`).expect(200);
-    assert.deepEqual(bobs.body.items.map((e: { id: string }) => e.id), [ids.nov1, ids.oct3]);
+    assert.deepEqual(
+      bobs.body.items.map((e: { id: string }) => e.id),
+      [ids.nov1, ids.oct3],
+    );
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -118,17 +146,34 @@ describe('prices and the ledger', () => {
   });
 
   test('the ledger exports as CSV: a download with a header row, every field quoted, quotes doubled, formulas defused', async () => {
-    const res = await billing.get('/admin/authorities/aurora/ledger.csv?period=2026-10').buffer(true).parse((r, cb) => {
-      let data = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (data += c));
-      r.on('end', () => cb(null, data));
-    }).expect(200);
+    const res = await billing
+      .get('/admin/authorities/aurora/ledger.csv?period=2026-10')
+      .buffer(true)
+      .parse((r, cb) => {
+        let data = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (data += c));
+        r.on('end', () => cb(null, data));
+      })
+      .expect(200);
     assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
     assert.match(String(res.headers['content-disposition']), /^attachment; filename="aurora-ledger-2026-10.csv"$/);
     const text = res.body as string;
     const rows = parseCsv(text);
-    assert.deepEqual(rows[0], ['id', 'created_at', 'kind', 'user_id', 'username', 'counterparty', 'content_id', 'license_id', 'move_id', 'amount_minor_units', 'currency', 'invoice_id']);
+    assert.deepEqual(rows[0], [
+      'id',
+      'created_at',
+      'kind',
+      'user_id',
+      'username',
+      'counterparty',
+      'content_id',
+      'license_id',
+      'move_id',
+      'amount_minor_units',
+      'currency',
+      'invoice_id',
+    ]);
     assert.equal(rows.length, 5);
     const bobRow = rows.find((r) => r[3] === bob.id)!;
     assert.equal(bobRow[4], "'+bob", 'a username that a spreadsheet would run as a formula is prefixed');
@@ -141,17 +186,27 @@ describe('prices and the ledger', () => {
     const { newId } = await import('@tessera/protocol');
     const base = Date.parse('2026-09-01T00:00:00Z');
     const rows = Array.from({ length: 2100 }, (_, i) => ({
-      authorityId: a.id, id: newId('ledgerEntry'), kind: 'license' as const, userId: alice.id, contentId: film, amount: 1, currency: 'EUR',
+      authorityId: a.id,
+      id: newId('ledgerEntry'),
+      kind: 'license' as const,
+      userId: alice.id,
+      contentId: film,
+      amount: 1,
+      currency: 'EUR',
       // Many rows share one millisecond: the keyset cursor must not skip them.
       createdAt: new Date(base + Math.floor(i / 7)),
     }));
     for (let i = 0; i < rows.length; i += 500) await h.server.ctx.db.insert(ledgerEntries).values(rows.slice(i, i + 500));
-    const res = await billing.get('/admin/authorities/aurora/ledger.csv?period=2026-09').buffer(true).parse((r, cb) => {
-      let data = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (data += c));
-      r.on('end', () => cb(null, data));
-    }).expect(200);
+    const res = await billing
+      .get('/admin/authorities/aurora/ledger.csv?period=2026-09')
+      .buffer(true)
+      .parse((r, cb) => {
+        let data = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (data += c));
+        r.on('end', () => cb(null, data));
+      })
+      .expect(200);
     const parsed = parseCsv(res.body as string);
     assert.equal(parsed.length, 2101);
     assert.equal(new Set(parsed.slice(1).map((r) => r[0])).size, 2100);

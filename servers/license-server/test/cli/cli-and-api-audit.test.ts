@@ -102,7 +102,10 @@ describe(`tessera-server and the admin API record the same audit actions (${test
     for (const entry of [byApi!, byCli!]) {
       const details = entry.details as { use: string; rotations: { use: string; activated: string | null; retired: string | null; next: string }[] };
       assert.equal(details.use, 'sig');
-      assert.deepEqual(details.rotations.map((r) => r.use), ['sig']);
+      assert.deepEqual(
+        details.rotations.map((r) => r.use),
+        ['sig'],
+      );
       assert.ok(details.rotations[0]!.activated && details.rotations[0]!.retired, `${entry.actor}'s rotation promoted a next key and retired the active one`);
     }
     const cliRotation = (byCli!.details as { rotations: { next: string }[] }).rotations[0]!;

@@ -8,15 +8,38 @@ import { addContent } from '../licenses/license-fixtures.ts';
 import { expectProblem, testEngine, type TestDevice } from '../support/harness.ts';
 import { link, registered, startFederation, type Federation, type Side } from './federation-fixtures.ts';
 
-const licenseRow = async (s: Side, id: string) => (await s.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.id, id))))[0];
-const moveRow = async (s: Side, id: string) => (await s.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, s.authority.id), eq(moves.id, id))))[0];
+const licenseRow = async (s: Side, id: string) =>
+  (
+    await s.h.server.ctx.db
+      .select()
+      .from(licenses)
+      .where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.id, id)))
+  )[0];
+const moveRow = async (s: Side, id: string) =>
+  (
+    await s.h.server.ctx.db
+      .select()
+      .from(moves)
+      .where(and(eq(moves.authorityId, s.authority.id), eq(moves.id, id)))
+  )[0];
 const ledgerOf = async (s: Side, moveId: string) =>
-  (await s.h.server.ctx.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.authorityId, s.authority.id), eq(ledgerEntries.moveId, moveId))))
+  (
+    await s.h.server.ctx.db
+      .select()
+      .from(ledgerEntries)
+      .where(and(eq(ledgerEntries.authorityId, s.authority.id), eq(ledgerEntries.moveId, moveId)))
+  )
     .map((e) => ({ kind: e.kind, amount: e.amount, counterparty: e.counterparty }))
     .sort((x, y) => x.kind.localeCompare(y.kind));
 /** Usable licenses for a content across both authorities: active ones (a `moving` one is held, not usable). */
 const usable = async (f: Federation, contentId: string) => {
-  const count = async (s: Side) => (await s.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.contentId, contentId), eq(licenses.state, 'active')))).length;
+  const count = async (s: Side) =>
+    (
+      await s.h.server.ctx.db
+        .select()
+        .from(licenses)
+        .where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.contentId, contentId), eq(licenses.state, 'active')))
+    ).length;
   return (await count(f.a)) + (await count(f.b));
 };
 
@@ -107,7 +130,10 @@ describe('a cross-authority move (DESIGN §6, claim 3)', () => {
     const res = await moveTo(licenseId, device);
     expectProblem(res, 403, 'account_not_linked');
     assert.equal((await licenseRow(f.a, licenseId))!.state, 'active');
-    const [aborted] = await f.a.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, f.a.authority.id), eq(moves.srcLicenseId, licenseId)));
+    const [aborted] = await f.a.h.server.ctx.db
+      .select()
+      .from(moves)
+      .where(and(eq(moves.authorityId, f.a.authority.id), eq(moves.srcLicenseId, licenseId)));
     assert.equal(aborted!.state, 'aborted');
     assert.equal(aborted!.refusalCode, 'account_not_linked');
     assert.equal(await usable(f, contentId), 1);
@@ -138,7 +164,10 @@ describe('a cross-authority move (DESIGN §6, claim 3)', () => {
     b.listen(port, '127.0.0.1');
     await new Promise((r) => b.once('listening', r));
     // Due at once, as if its retry time had come.
-    await f.a.h.server.ctx.db.update(moves).set({ nextAttemptAt: new Date(0) }).where(and(eq(moves.authorityId, f.a.authority.id), eq(moves.id, res.body.moveId)));
+    await f.a.h.server.ctx.db
+      .update(moves)
+      .set({ nextAttemptAt: new Date(0) })
+      .where(and(eq(moves.authorityId, f.a.authority.id), eq(moves.id, res.body.moveId)));
     assert.equal(await recoverReservedMoves(f.a.h.server.ctx), 1);
     const polled = await phone.call('GET', `/moves/${res.body.moveId}`);
     assert.equal(polled.status, 200);
@@ -153,7 +182,10 @@ describe('a cross-authority move (DESIGN §6, claim 3)', () => {
     const won = results.filter((r) => r.status === 201);
     assert.equal(won.length, 1, JSON.stringify(results.map((r) => [r.status, r.body.code])));
     for (const r of results.filter((x) => x.status !== 201)) assert.equal(r.body.code, 'license_not_active');
-    const dstLicenses = await f.b.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, f.b.authority.id), eq(licenses.contentId, contentId)));
+    const dstLicenses = await f.b.h.server.ctx.db
+      .select()
+      .from(licenses)
+      .where(and(eq(licenses.authorityId, f.b.authority.id), eq(licenses.contentId, contentId)));
     assert.equal(dstLicenses.length, 1);
     assert.equal(await usable(f, contentId), 1);
   });

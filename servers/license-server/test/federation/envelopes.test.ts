@@ -89,11 +89,21 @@ describe(`the federation endpoint (${testEngine()})`, () => {
   async function forged(claims: Partial<EnvelopeClaims>): Promise<string> {
     const key = await f.a.h.server.ctx.keyring.signingKey(aurora.id);
     const iat = Math.floor(Date.now() / 1000);
-    const base: EnvelopeClaims = { iss: aurora.issuer, aud: f.b.authority.issuer, iat, exp: iat + 60, jti: `t${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`, ver: PROTOCOL_VERSION, msg: 'ping', body: {} };
+    const base: EnvelopeClaims = {
+      iss: aurora.issuer,
+      aud: f.b.authority.issuer,
+      iat,
+      exp: iat + 60,
+      jti: `t${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
+      ver: PROTOCOL_VERSION,
+      msg: 'ping',
+      body: {},
+    };
     return signJws({ ...base, ...claims }, { typ: TOKEN_TYPES.federationEnvelope, key: key.key, kid: key.kid });
   }
 
-  const seal = (msg: string, body: object, audience = f.b.authority.issuer, from: AuthorityRef = aurora) => sealEnvelope(f.a.h.server.ctx, from, audience, msg, body);
+  const seal = (msg: string, body: object, audience = f.b.authority.issuer, from: AuthorityRef = aurora) =>
+    sealEnvelope(f.a.h.server.ctx, from, audience, msg, body);
 
   test('a valid ping gets a pong signed by the callee, addressed to the caller and bound to the ping', async () => {
     const { token, jti } = await seal('ping', {});
@@ -199,7 +209,10 @@ describe(`the federation endpoint (${testEngine()})`, () => {
     // A JWS of another type, signed by a trusted key, is not an envelope either.
     const key = await f.a.h.server.ctx.keyring.signingKey(aurora.id);
     const now = Math.floor(Date.now() / 1000);
-    const wrongType = await signJws({ iss: aurora.issuer, aud: f.b.authority.issuer, iat: now, exp: now + 60, jti: 'abcdefghijklmnopqrstuv', ver: PROTOCOL_VERSION, msg: 'ping', body: {} }, { typ: TOKEN_TYPES.linkAssertion, key: key.key, kid: key.kid });
+    const wrongType = await signJws(
+      { iss: aurora.issuer, aud: f.b.authority.issuer, iat: now, exp: now + 60, jti: 'abcdefghijklmnopqrstuv', ver: PROTOCOL_VERSION, msg: 'ping', body: {} },
+      { typ: TOKEN_TYPES.linkAssertion, key: key.key, kid: key.kid },
+    );
     expectRefusal(await post(wrongType), 401, 'envelope_invalid');
   });
 
@@ -209,9 +222,16 @@ describe(`the federation endpoint (${testEngine()})`, () => {
     let stored: StoredCopyRequest;
     let first: { certificate: string; destinationLicenseId: string };
 
-    const destinationRows = async (s: Side) => s.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.contentId, content.id)));
+    const destinationRows = async (s: Side) =>
+      s.h.server.ctx.db
+        .select()
+        .from(licenses)
+        .where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.contentId, content.id)));
     const feesAtB = async () =>
-      f.b.h.server.ctx.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.authorityId, f.b.authority.id), eq(ledgerEntries.moveId, moveId), eq(ledgerEntries.kind, 'federation_fee')));
+      f.b.h.server.ctx.db
+        .select()
+        .from(ledgerEntries)
+        .where(and(eq(ledgerEntries.authorityId, f.b.authority.id), eq(ledgerEntries.moveId, moveId), eq(ledgerEntries.kind, 'federation_fee')));
 
     /** The request as aurora's recovery loop would send it again: the stored request, the key wrapped afresh. */
     async function request(changes: Partial<CopyCertificateRequest> = {}): Promise<CopyCertificateRequest> {
@@ -225,10 +245,16 @@ describe(`the federation endpoint (${testEngine()})`, () => {
       content = await addContent(f.a.h, f.a.authority.id);
       const bought = await phone.call('POST', '/licenses', { contentId: content.id });
       assert.equal(bought.status, 201, JSON.stringify(bought.body));
-      const moved = await phone.call('POST', '/moves', { licenseId: bought.body.licenseId, destination: { clientId: tablet.clientId, authority: f.b.authority.issuer } });
+      const moved = await phone.call('POST', '/moves', {
+        licenseId: bought.body.licenseId,
+        destination: { clientId: tablet.clientId, authority: f.b.authority.issuer },
+      });
       assert.equal(moved.status, 201, JSON.stringify(moved.body));
       moveId = moved.body.moveId;
-      const [row] = await f.a.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, aurora.id), eq(moves.id, moveId)));
+      const [row] = await f.a.h.server.ctx.db
+        .select()
+        .from(moves)
+        .where(and(eq(moves.authorityId, aurora.id), eq(moves.id, moveId)));
       stored = row!.request as unknown as StoredCopyRequest;
       first = { certificate: moved.body.certificate, destinationLicenseId: moved.body.destination.licenseId };
     });
@@ -270,7 +296,10 @@ describe(`the federation endpoint (${testEngine()})`, () => {
         [[first.destinationLicenseId, tablet.clientId, 'active']],
       );
       assert.equal((await feesAtB()).length, 1);
-      const [move] = await f.b.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, f.b.authority.id), eq(moves.id, moveId)));
+      const [move] = await f.b.h.server.ctx.db
+        .select()
+        .from(moves)
+        .where(and(eq(moves.authorityId, f.b.authority.id), eq(moves.id, moveId)));
       assert.equal(move!.dstClientId, tablet.clientId);
       assert.equal(move!.certificate, first.certificate);
     });

@@ -44,7 +44,15 @@ interface FakePeer {
   envelope(key: GeneratedKeyPair, audience: string): Promise<{ token: string; jti: string }>;
 }
 
-const published = (k: GeneratedKeyPair, use: 'sig' | 'enc'): PublicEcJwk => ({ kty: 'EC', crv: 'P-256', x: k.publicJwk.x, y: k.publicJwk.y, kid: k.kid, use, alg: use === 'sig' ? 'ES256' : 'ECDH-ES+A256KW' });
+const published = (k: GeneratedKeyPair, use: 'sig' | 'enc'): PublicEcJwk => ({
+  kty: 'EC',
+  crv: 'P-256',
+  x: k.publicJwk.x,
+  y: k.publicJwk.y,
+  kid: k.kid,
+  use,
+  alg: use === 'sig' ? 'ES256' : 'ECDH-ES+A256KW',
+});
 
 describe(`a peer's keys are refetched when its tokens name a key this server does not hold (${testEngine()})`, () => {
   let h: Harness;
@@ -119,7 +127,10 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
   async function trustedKids(peer: FakePeer): Promise<string[]> {
     const list = await admin.get(`/admin/authorities/${borealis.slug}/peers`).expect(200);
     const row = list.body.items.find((p: { issuer: string }) => p.issuer === peer.issuer) as { trustedKeys: { kid: string; use: string }[] };
-    return row.trustedKeys.filter((k) => k.use === 'sig').map((k) => k.kid).sort();
+    return row.trustedKeys
+      .filter((k) => k.use === 'sig')
+      .map((k) => k.kid)
+      .sort();
   }
 
   function expectRefusal(answer: { status: number; contentType: string; text: string }, status: number, code: string): void {
@@ -161,7 +172,8 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
 
   test('envelopes naming made-up keys refetch the configuration at most once per peer every 10 s, however many arrive', async () => {
     const peer = await fakePeer('deneb');
-    for (let i = 0; i < 6; i++) expectRefusal(await post((await peer.envelope(await generateEcKeyPair('sig'), borealis.issuer)).token), 401, 'envelope_invalid');
+    for (let i = 0; i < 6; i++)
+      expectRefusal(await post((await peer.envelope(await generateEcKeyPair('sig'), borealis.issuer)).token), 401, 'envelope_invalid');
     assert.equal(peer.fetches, 2, 'six unknown kids, one refetch');
     const burst = await Promise.all(Array.from({ length: 4 }, async () => post((await peer.envelope(await generateEcKeyPair('sig'), borealis.issuer)).token)));
     for (const answer of burst) expectRefusal(answer, 401, 'envelope_invalid');
@@ -172,7 +184,8 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
       .update(federationNonces)
       .set({ expiresAt: sql`now() - interval '1 second'` })
       .where(and(eq(federationNonces.authorityId, borealis.id), eq(federationNonces.issuer, peer.issuer)));
-    for (let i = 0; i < 3; i++) expectRefusal(await post((await peer.envelope(await generateEcKeyPair('sig'), borealis.issuer)).token), 401, 'envelope_invalid');
+    for (let i = 0; i < 3; i++)
+      expectRefusal(await post((await peer.envelope(await generateEcKeyPair('sig'), borealis.issuer)).token), 401, 'envelope_invalid');
     assert.equal(peer.fetches, 3, 'one more refetch in the new window');
   });
 
@@ -180,7 +193,11 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
     const peer = await fakePeer('altair');
     const next = await generateEcKeyPair('sig');
     peer.announced.push(next);
-    await admin.post(`/admin/authorities/${borealis.slug}/peers/${(await admin.get(`/admin/authorities/${borealis.slug}/peers`).expect(200)).body.items.find((p: { issuer: string }) => p.issuer === peer.issuer).id}/refresh`).expect(200);
+    await admin
+      .post(
+        `/admin/authorities/${borealis.slug}/peers/${(await admin.get(`/admin/authorities/${borealis.slug}/peers`).expect(200)).body.items.find((p: { issuer: string }) => p.issuer === peer.issuer).id}/refresh`,
+      )
+      .expect(200);
     assert.equal(peer.fetches, 2);
     // The peer rotates: its next key signs the configuration and its envelopes, and it announces a fresh one.
     const old = peer.signing;
@@ -200,7 +217,14 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
     const device = await TestDevice.create(h, borealis.slug);
     assert.equal((await device.register(alice.username, alice.password, 'tablet')).status, 201);
     const iat = Math.floor(Date.now() / 1000);
-    const claims = { iss: peer.issuer, aud: borealis.issuer, sub: `user_alice@${peer.issuer}`, iat, exp: iat + 300, jti: `l${Math.random().toString(36).slice(2)}${Date.now().toString(36)}` };
+    const claims = {
+      iss: peer.issuer,
+      aud: borealis.issuer,
+      sub: `user_alice@${peer.issuer}`,
+      iat,
+      exp: iat + 300,
+      jti: `l${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
+    };
     const assertion = await signJws(claims, { typ: TOKEN_TYPES.linkAssertion, key: next.privateJwk, kid: next.kid });
     const presented = await device.call('POST', '/account-links', { assertion });
     assert.equal(presented.status, 201, JSON.stringify(presented.body));
@@ -219,11 +243,23 @@ describe(`a peer's keys are refetched when its tokens name a key this server doe
     const other = await generateEcKeyPair('sig');
     const { token } = await peer.envelope(other, borealis.issuer);
     const expected = { audience: borealis.issuer, skewSeconds: 60 };
-    await assert.rejects(verifyEnvelope(token, { keys: [published(peer.signing, 'sig')] }, expected), { code: 'envelope_invalid' }, 'a key set without the kid refuses');
+    await assert.rejects(
+      verifyEnvelope(token, { keys: [published(peer.signing, 'sig')] }, expected),
+      { code: 'envelope_invalid' },
+      'a key set without the kid refuses',
+    );
     const claims = await verifyEnvelope(token, { keys: [published(peer.signing, 'sig'), published(other, 'sig')] }, expected);
     assert.equal(claims.iss, peer.issuer);
-    await assert.rejects(verifyEnvelope(token, { keys: [published(other, 'enc')] }, expected), { code: 'envelope_invalid' }, 'an encryption key never verifies a signature');
-    await assert.rejects(verifyEnvelope(token, { keys: [published(other, 'sig')] }, { ...expected, now: Date.now() + 3_600_000 }), { code: 'envelope_expired' }, 'its time window is checked against the time given');
+    await assert.rejects(
+      verifyEnvelope(token, { keys: [published(other, 'enc')] }, expected),
+      { code: 'envelope_invalid' },
+      'an encryption key never verifies a signature',
+    );
+    await assert.rejects(
+      verifyEnvelope(token, { keys: [published(other, 'sig')] }, { ...expected, now: Date.now() + 3_600_000 }),
+      { code: 'envelope_expired' },
+      'its time window is checked against the time given',
+    );
     assert.equal(peer.fetches, 1, 'nothing was fetched');
   });
 });

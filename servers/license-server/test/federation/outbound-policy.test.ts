@@ -58,7 +58,17 @@ describe("the server's outbound requests", () => {
   after(() => removeTripwire());
 
   test('private, link-local, metadata, CGNAT and other non-public addresses are refused before connecting', async () => {
-    for (const url of ['http://10.1.2.3/', 'http://192.168.1.1/', 'http://172.16.0.1/', 'http://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/', 'http://0.0.0.0/', 'http://[fd00::1]/', 'http://[fe80::1]/', 'http://224.0.0.1/']) {
+    for (const url of [
+      'http://10.1.2.3/',
+      'http://192.168.1.1/',
+      'http://172.16.0.1/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://100.64.0.1/',
+      'http://0.0.0.0/',
+      'http://[fd00::1]/',
+      'http://[fe80::1]/',
+      'http://224.0.0.1/',
+    ]) {
       await assert.rejects(outboundRequest(strict, url), OutboundRefused, `${url} is refused`);
     }
   });
@@ -117,7 +127,7 @@ describe("the server's outbound requests", () => {
 
   test('a redirect is an answer, not followed', async () => {
     let hits = 0;
-    const peer = await localServer((req, res) => {
+    const peer = await localServer((_req, res) => {
       hits++;
       res.writeHead(302, { location: '/elsewhere' }).end();
     });
@@ -162,7 +172,10 @@ describe('discovering a peer through the admin API', () => {
     } finally {
       removeTripwire();
     }
-    const [entry] = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, aurora.id), eq(auditLog.action, 'peer.discovered')));
+    const [entry] = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, aurora.id), eq(auditLog.action, 'peer.discovered')));
     assert.deepEqual(entry?.details, { issuer: 'http://169.254.169.254/t/metadata', outcome: 'peer_address_refused' });
     assert.equal(entry?.actor, 'ada@aurora.example');
   });

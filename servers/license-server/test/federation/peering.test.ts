@@ -37,9 +37,24 @@ describe(`peering (${testEngine()})`, () => {
   const peersAt = (s: Side) => s.h.server.ctx.db.select().from(peers).where(eq(peers.authorityId, s.authority.id));
   const peerRow = async (s: Side, issuer: string) => (await peersAt(s)).find((p) => p.issuer === issuer);
   const auditAt = async (s: Side, action: string) =>
-    (await s.h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, s.authority.id), eq(auditLog.action, action)))).map((r) => ({ actor: r.actor, target: r.target }));
-  const licenseState = async (s: Side, id: string) => (await s.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.id, id))))[0]?.state;
-  const movesOfLicense = (s: Side, licenseId: string) => s.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, s.authority.id), eq(moves.srcLicenseId, licenseId)));
+    (
+      await s.h.server.ctx.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.authorityId, s.authority.id), eq(auditLog.action, action)))
+    ).map((r) => ({ actor: r.actor, target: r.target }));
+  const licenseState = async (s: Side, id: string) =>
+    (
+      await s.h.server.ctx.db
+        .select()
+        .from(licenses)
+        .where(and(eq(licenses.authorityId, s.authority.id), eq(licenses.id, id)))
+    )[0]?.state;
+  const movesOfLicense = (s: Side, licenseId: string) =>
+    s.h.server.ctx.db
+      .select()
+      .from(moves)
+      .where(and(eq(moves.authorityId, s.authority.id), eq(moves.srcLicenseId, licenseId)));
 
   async function buy(device = phone) {
     const content = await addContent(f.a.h, f.a.authority.id);
@@ -75,10 +90,20 @@ describe(`peering (${testEngine()})`, () => {
       const respelled = await f.a.admin.get('/admin/authorities/aurora/peers/discover').query({ issuer: `HTTP://${cygnus.issuer.slice('http://'.length)}/` });
       assert.equal(respelled.status, 200, JSON.stringify(respelled.body));
       assert.equal(respelled.body.issuer, cygnus.issuer, 'the answer names the canonical issuer');
-      for (const issuer of [`${cygnus.issuer}?x=1`, `${cygnus.issuer}#top`, cygnus.issuer.replace('http://', 'http://ops:secret@'), cygnus.issuer.replace('http://', 'ftp://'), 'not a url']) {
+      for (const issuer of [
+        `${cygnus.issuer}?x=1`,
+        `${cygnus.issuer}#top`,
+        cygnus.issuer.replace('http://', 'http://ops:secret@'),
+        cygnus.issuer.replace('http://', 'ftp://'),
+        'not a url',
+      ]) {
         const res = await f.a.admin.get('/admin/authorities/aurora/peers/discover').query({ issuer });
         const problem = expectProblem(res, 400, 'invalid_request') as { errors?: { path: string }[] };
-        assert.deepEqual(problem.errors?.map((e) => e.path), ['issuer'], `${issuer} is refused naming the field`);
+        assert.deepEqual(
+          problem.errors?.map((e) => e.path),
+          ['issuer'],
+          `${issuer} is refused naming the field`,
+        );
       }
     });
 
@@ -100,7 +125,10 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal(added.status, 201, JSON.stringify(added.body));
       assert.equal(added.body.status, 'active');
       assert.equal(added.body.pinnedThumbprint, thumbprint);
-      assert.ok(added.body.trustedKeys.some((k: { kid: string; use: string }) => k.kid === thumbprint && k.use === 'sig'), 'the added peer is trusted with the pinned signing key');
+      assert.ok(
+        added.body.trustedKeys.some((k: { kid: string; use: string }) => k.kid === thumbprint && k.use === 'sig'),
+        'the added peer is trusted with the pinned signing key',
+      );
 
       const again = await f.a.admin.post('/admin/authorities/aurora/peers').send({ issuer: cygnus.issuer, thumbprint });
       expectProblem(again, 409, 'peer_exists');
@@ -124,8 +152,11 @@ describe(`peering (${testEngine()})`, () => {
       expectProblem(await viewer.post(`/admin/authorities/aurora/peers/${borealis.id}/suspend`), 403, 'forbidden');
       expectProblem(await viewer.post(`/admin/authorities/aurora/peers/${borealis.id}/refresh`), 403, 'forbidden');
       assert.equal((await peerRow(f.a, f.b.authority.issuer))!.status, 'active');
-      assert.equal((await peerRow(f.a, 'http://127.0.0.1:9/t/elsewhere')), undefined);
-      assert.deepEqual((await auditAt(f.a, 'peer.suspended')).filter((r) => r.actor === 'viewer@aurora.test'), []);
+      assert.equal(await peerRow(f.a, 'http://127.0.0.1:9/t/elsewhere'), undefined);
+      assert.deepEqual(
+        (await auditAt(f.a, 'peer.suspended')).filter((r) => r.actor === 'viewer@aurora.test'),
+        [],
+      );
     });
   });
 
@@ -147,7 +178,10 @@ describe(`peering (${testEngine()})`, () => {
       expectProblem(await moveTo(licenseId, tablet), 403, 'peer_suspended');
       assert.equal(await licenseState(f.a, licenseId), 'active', 'the license was never reserved');
       assert.deepEqual(await movesOfLicense(f.a, licenseId), [], 'no move on record at the source');
-      const atB = await f.b.h.server.ctx.db.select().from(moves).where(and(eq(moves.authorityId, f.b.authority.id), eq(moves.contentId, contentId)));
+      const atB = await f.b.h.server.ctx.db
+        .select()
+        .from(moves)
+        .where(and(eq(moves.authorityId, f.b.authority.id), eq(moves.contentId, contentId)));
       assert.deepEqual(atB, [], 'the destination was never asked');
 
       const resumed = await f.a.admin.post(`/admin/authorities/aurora/peers/${borealis.id}/resume`);
@@ -187,10 +221,16 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal(trusted.activeKeys?.sig, newSigning);
       assert.equal(trusted.activeKeys?.enc, published.enc.active![0]);
       for (const kid of [...(published.sig.next ?? []), ...(published.sig.retired ?? []), newSigning]) {
-        assert.ok(trusted.keys.some((k) => k.kid === kid), `aurora trusts ${kid}`);
+        assert.ok(
+          trusted.keys.some((k) => k.kid === kid),
+          `aurora trusts ${kid}`,
+        );
       }
       assert.equal(row.pinnedThumbprint, before.pinnedThumbprint, 'the pin is the operator’s, never changed by a refresh');
-      assert.ok((await auditAt(f.a, 'peer.refreshed')).some((r) => r.actor === 'owner@aurora.test' && r.target === borealis.id), 'the refresh is audited with its actor and the peer');
+      assert.ok(
+        (await auditAt(f.a, 'peer.refreshed')).some((r) => r.actor === 'owner@aurora.test' && r.target === borealis.id),
+        'the refresh is audited with its actor and the peer',
+      );
 
       // Signed with its new key, borealis is heard; a move wrapped to its new encryption key goes through.
       assert.equal((await pingFromBorealis()).status, 200);
@@ -205,7 +245,10 @@ describe(`peering (${testEngine()})`, () => {
       // As if aurora had only ever trusted some other key: borealis's real configuration is then a stranger's.
       const other = await generateEcKeyPair('sig');
       const pinnedElsewhere = { keys: [{ ...other.publicJwk, kid: other.kid, use: 'sig', alg: 'ES256' }], activeKeys: { sig: other.kid, enc: other.kid } };
-      await f.a.h.server.ctx.db.update(peers).set({ jwks: pinnedElsewhere as typeof genuine }).where(and(eq(peers.authorityId, f.a.authority.id), eq(peers.id, borealis.id)));
+      await f.a.h.server.ctx.db
+        .update(peers)
+        .set({ jwks: pinnedElsewhere as typeof genuine })
+        .where(and(eq(peers.authorityId, f.a.authority.id), eq(peers.id, borealis.id)));
       try {
         const res = await f.a.admin.post(`/admin/authorities/aurora/peers/${borealis.id}/refresh`);
         expectProblem(res, 409, 'peer_key_untrusted');
@@ -217,7 +260,10 @@ describe(`peering (${testEngine()})`, () => {
         assert.equal(ping.status, 401, ping.text);
         assert.equal(JSON.parse(ping.text).code, 'envelope_invalid');
       } finally {
-        await f.a.h.server.ctx.db.update(peers).set({ jwks: genuine }).where(and(eq(peers.authorityId, f.a.authority.id), eq(peers.id, borealis.id)));
+        await f.a.h.server.ctx.db
+          .update(peers)
+          .set({ jwks: genuine })
+          .where(and(eq(peers.authorityId, f.a.authority.id), eq(peers.id, borealis.id)));
       }
       assert.equal((await pingFromBorealis()).status, 200);
     });
@@ -238,7 +284,11 @@ describe(`peering (${testEngine()})`, () => {
       assert.equal((await bobReader.register(bobB.username, bobB.password, 'reader')).status, 201);
     });
 
-    const linksOfBobAtB = () => f.b.h.server.ctx.db.select().from(accountLinks).where(and(eq(accountLinks.authorityId, f.b.authority.id), eq(accountLinks.userId, bobB.id)));
+    const linksOfBobAtB = () =>
+      f.b.h.server.ctx.db
+        .select()
+        .from(accountLinks)
+        .where(and(eq(accountLinks.authorityId, f.b.authority.id), eq(accountLinks.userId, bobB.id)));
 
     test('an assertion for an authority that is not a peer is refused as peer_unknown', async () => {
       expectProblem(await bobPhone.call('POST', '/account-links/assertions', { audience: 'http://127.0.0.1:9/t/nowhere' }), 404, 'peer_unknown');
@@ -256,7 +306,14 @@ describe(`peering (${testEngine()})`, () => {
       const key = await f.a.h.server.ctx.keyring.signingKey(f.a.authority.id);
       const iat = Math.floor(Date.now() / 1000) - LINK_ASSERTION_MAX_LIFETIME_SECONDS - 300;
       const stale = await signJws(
-        { iss: f.a.authority.issuer, aud: f.b.authority.issuer, sub: userGlobalId(bobA.id, f.a.authority.issuer), iat, exp: iat + LINK_ASSERTION_MAX_LIFETIME_SECONDS, jti: 'expiredassertion0000001' },
+        {
+          iss: f.a.authority.issuer,
+          aud: f.b.authority.issuer,
+          sub: userGlobalId(bobA.id, f.a.authority.issuer),
+          iat,
+          exp: iat + LINK_ASSERTION_MAX_LIFETIME_SECONDS,
+          jti: 'expiredassertion0000001',
+        },
         { typ: TOKEN_TYPES.linkAssertion, key: key.key, kid: key.kid },
       );
       const res = expectProblem(await bobReader.call('POST', '/account-links', { assertion: stale }), 400, 'link_assertion_invalid');
@@ -282,7 +339,10 @@ describe(`peering (${testEngine()})`, () => {
 
       const [linkRow] = await linksOfBobAtB();
       const listed = await bobReader.call('GET', '/account-links');
-      assert.deepEqual(listed.body.items.map((l: { linkId: string }) => l.linkId), [linkRow!.id]);
+      assert.deepEqual(
+        listed.body.items.map((l: { linkId: string }) => l.linkId),
+        [linkRow!.id],
+      );
       const unlinked = await bobReader.call('DELETE', `/account-links/${linkRow!.id}`);
       assert.equal(unlinked.status, 204, JSON.stringify(unlinked.body));
       assert.deepEqual(await linksOfBobAtB(), []);
@@ -293,7 +353,10 @@ describe(`peering (${testEngine()})`, () => {
       const [aborted] = await movesOfLicense(f.a, licenseId);
       assert.equal(aborted!.state, 'aborted');
       assert.equal(aborted!.refusalCode, 'account_not_linked');
-      const atB = await f.b.h.server.ctx.db.select().from(licenses).where(and(eq(licenses.authorityId, f.b.authority.id), eq(licenses.contentId, contentId)));
+      const atB = await f.b.h.server.ctx.db
+        .select()
+        .from(licenses)
+        .where(and(eq(licenses.authorityId, f.b.authority.id), eq(licenses.contentId, contentId)));
       assert.deepEqual(atB, [], 'no license was issued at the destination');
     });
   });

@@ -30,10 +30,18 @@ describe("the server's defences against browsers of other sites", () => {
 
   const authorityName = async () => (await h.server.ctx.db.select({ name: authorities.name }).from(authorities).where(eq(authorities.id, aurora.id)))[0]!.name;
   const deviceStatus = async () =>
-    (await h.server.ctx.db.select({ status: clients.status }).from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.id, device.clientId))))[0]!.status;
+    (
+      await h.server.ctx.db
+        .select({ status: clients.status })
+        .from(clients)
+        .where(and(eq(clients.authorityId, aurora.id), eq(clients.id, device.clientId)))
+    )[0]!.status;
 
   test('a revocation sent as a form (what a page of another site can send) is refused with 415 and the device stays active', async () => {
-    const form = await admin.post(`/admin/authorities/aurora/devices/${device.clientId}/revoke`).set('Content-Type', 'application/x-www-form-urlencoded').send('');
+    const form = await admin
+      .post(`/admin/authorities/aurora/devices/${device.clientId}/revoke`)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('');
     expectProblem(form, 415, 'unsupported_media_type');
     const plain = await admin.post(`/admin/authorities/aurora/devices/${device.clientId}/revoke`).set('Content-Type', 'text/plain').send('x');
     expectProblem(plain, 415, 'unsupported_media_type');

@@ -25,7 +25,10 @@ describe('control characters in input', () => {
 
   const refusedNaming = (res: supertest.Response, field: string) => {
     const problem = expectProblem(res, 400, 'invalid_request') as { detail?: string; errors?: { path: string }[] };
-    assert.ok(problem.errors?.some((e) => e.path === field || e.path.endsWith(`.${field}`)), `the problem names ${field}: ${JSON.stringify(problem)}`);
+    assert.ok(
+      problem.errors?.some((e) => e.path === field || e.path.endsWith(`.${field}`)),
+      `the problem names ${field}: ${JSON.stringify(problem)}`,
+    );
   };
 
   test('a NUL in an authority slug of a public path is an unknown authority (SPEC 5.1), not a server error', async () => {
@@ -42,8 +45,14 @@ describe('control characters in input', () => {
   });
 
   test("a user's display name with a NUL is refused and no user is created", async () => {
-    refusedNaming(await admin.post('/admin/authorities/aurora/users').send({ username: 'nul-user', password: 'a password 1', displayName: 'Nul\u0000' }), 'displayName');
-    const rows = await h.server.ctx.db.select().from(users).where(and(eq(users.authorityId, aurora.id), eq(users.username, 'nul-user')));
+    refusedNaming(
+      await admin.post('/admin/authorities/aurora/users').send({ username: 'nul-user', password: 'a password 1', displayName: 'Nul\u0000' }),
+      'displayName',
+    );
+    const rows = await h.server.ctx.db
+      .select()
+      .from(users)
+      .where(and(eq(users.authorityId, aurora.id), eq(users.username, 'nul-user')));
     assert.equal(rows.length, 0);
   });
 
@@ -54,7 +63,11 @@ describe('control characters in input', () => {
   });
 
   test('an upload whose title carries a NUL is refused before the file is read', async () => {
-    const res = await admin.post('/admin/authorities/aurora/contents').query({ title: 'Film\u0000' }).set('Content-Type', 'application/octet-stream').send(Buffer.alloc(1024));
+    const res = await admin
+      .post('/admin/authorities/aurora/contents')
+      .query({ title: 'Film\u0000' })
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.alloc(1024));
     refusedNaming(res, 'title');
   });
 

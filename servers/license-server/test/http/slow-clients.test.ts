@@ -36,16 +36,24 @@ describe('slow and greedy clients', () => {
     url = await h.server.listen();
     const aurora = await h.authority({ slug: 'aurora' });
     await h.admin('ada@aurora.example', 'admin password 1', [{ authorityId: aurora.id, role: 'owner' }]);
-    const signIn = await fetch(`${url}/admin/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ada@aurora.example', password: 'admin password 1' }) });
+    const signIn = await fetch(`${url}/admin/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@aurora.example', password: 'admin password 1' }),
+    });
     assert.equal(signIn.status, 200, await signIn.text());
-    cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
   });
   after(() => h.close());
 
   test('100 clients sending their bodies a byte at a time get 408 and are disconnected, while the server keeps answering', async () => {
     const clients = Array.from({ length: 100 }, () => connect(url));
     await Promise.all(clients.map(({ socket }) => once(socket, 'connect')));
-    for (const { socket } of clients) socket.write('POST /admin/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    for (const { socket } of clients)
+      socket.write('POST /admin/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
     const drip = setInterval(() => {
       for (const { socket } of clients) if (!socket.destroyed) socket.write(' ');
     }, 200);
@@ -90,7 +98,9 @@ describe('slow and greedy clients', () => {
   test('an upload that stops sending is cut after the idle timeout', async () => {
     const { socket, closed } = connect(url);
     await once(socket, 'connect');
-    socket.write(`POST /admin/authorities/aurora/contents?title=Stalled HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n`);
+    socket.write(
+      `POST /admin/authorities/aurora/contents?title=Stalled HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n`,
+    );
     socket.write(Buffer.alloc(1000));
     assert.notEqual(await within(closed, 15_000), 'still open', 'the stalled upload is disconnected');
   });

@@ -21,12 +21,16 @@ describe("an authority's entity configuration (<issuer>/.well-known/tessera-auth
   let aurora: { id: string; slug: string; issuer: string };
 
   const fetchConfiguration = async () => {
-    const res = await h.request().get('/t/aurora/.well-known/tessera-authority').buffer(true).parse((r, cb) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (chunk: string) => (text += chunk));
-      r.on('end', () => cb(null, text));
-    });
+    const res = await h
+      .request()
+      .get('/t/aurora/.well-known/tessera-authority')
+      .buffer(true)
+      .parse((r, cb) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (chunk: string) => (text += chunk));
+        r.on('end', () => cb(null, text));
+      });
     assert.equal(res.status, 200);
     return { res, token: res.body as string };
   };
@@ -82,7 +86,9 @@ describe("an authority's entity configuration (<issuer>/.well-known/tessera-auth
     for (const k of claims.jwks.keys) assert.equal((k as Record<string, unknown>).d, undefined);
 
     // The federation code reuses the same signer.
-    const direct = entityConfigurationClaimsSchema.parse(decodeJwsUnverified(await signEntityConfiguration(h.server.ctx, await h.server.ctx.authorities.bySlug('aurora'))).payload);
+    const direct = entityConfigurationClaimsSchema.parse(
+      decodeJwsUnverified(await signEntityConfiguration(h.server.ctx, await h.server.ctx.authorities.bySlug('aurora'))).payload,
+    );
     assert.deepEqual({ ...direct, iat: 0, exp: 0 }, { ...claims, iat: 0, exp: 0 });
   });
 
@@ -90,7 +96,10 @@ describe("an authority's entity configuration (<issuer>/.well-known/tessera-auth
     const { token } = await fetchConfiguration();
     const { exp } = entityConfigurationClaimsSchema.parse(decodeJwsUnverified(token).payload);
     await verifyEntityConfiguration(token, aurora.issuer, (exp - 1) * 1000);
-    await assert.rejects(verifyEntityConfiguration(token, aurora.issuer, exp * 1000), (e: TesseraProblem) => e instanceof TesseraProblem && /expired/.test(e.detail ?? ''));
+    await assert.rejects(
+      verifyEntityConfiguration(token, aurora.issuer, exp * 1000),
+      (e: TesseraProblem) => e instanceof TesseraProblem && /expired/.test(e.detail ?? ''),
+    );
   });
 
   test('after a rotation it is signed by the key it announced as next, lists the retired key, and drops a revoked one', async () => {

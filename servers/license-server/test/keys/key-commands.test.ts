@@ -41,7 +41,8 @@ describe('tessera-server key commands', () => {
       await db.close();
     }
   };
-  const kids = (rows: { use: string; status: string; kid: string }[], use: string, status: string) => rows.filter((k) => k.use === use && k.status === status).map((k) => k.kid);
+  const kids = (rows: { use: string; status: string; kid: string }[], use: string, status: string) =>
+    rows.filter((k) => k.use === use && k.status === status).map((k) => k.kid);
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-keys-cli-'));
@@ -73,11 +74,21 @@ describe('tessera-server key commands', () => {
   test('keys list shows an active and a next key for each use', async () => {
     const lines = (await ok('keys', 'list', '--authority', 'aurora')).trim().split('\n');
     assert.deepEqual(
-      lines.map((l) => l.split('\t').slice(0, 2).map((c) => c.trim()).join(':')),
+      lines.map((l) =>
+        l
+          .split('\t')
+          .slice(0, 2)
+          .map((c) => c.trim())
+          .join(':'),
+      ),
       ['sig:active', 'sig:next', 'enc:active', 'enc:next'],
     );
     const { keys } = await stored();
-    for (const k of keys) assert.ok(lines.some((l) => l.includes(k.kid)), `${k.kid} is listed`);
+    for (const k of keys)
+      assert.ok(
+        lines.some((l) => l.includes(k.kid)),
+        `${k.kid} is listed`,
+      );
   });
 
   test('keys rotate promotes the next keys, retires the active ones and is audited with actor cli', async () => {
@@ -90,7 +101,10 @@ describe('tessera-server key commands', () => {
       assert.equal(kids(keys, use, 'next').length, 1);
       assert.match(out, new RegExp(`^${use}: ${kids(keys, use, 'active')[0]} active`, 'm'));
     }
-    assert.deepEqual(audit.map((a) => [a.action, a.actor]), [['keys.rotate', 'cli']]);
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.actor]),
+      [['keys.rotate', 'cli']],
+    );
   });
 
   test('keys rotate --use sig rotates the signing keys only', async () => {
@@ -111,7 +125,10 @@ describe('tessera-server key commands', () => {
     assert.match(out, new RegExp(`key ${retired} revoked`));
     const { keys, audit } = await stored();
     assert.equal(keys.find((k) => k.kid === retired)!.status, 'revoked');
-    assert.ok(audit.some((a) => a.action === 'key.revoke' && a.actor === 'cli' && a.target === retired), 'the revocation is audited with actor cli and the revoked kid');
+    assert.ok(
+      audit.some((a) => a.action === 'key.revoke' && a.actor === 'cli' && a.target === retired),
+      'the revocation is audited with actor cli and the revoked kid',
+    );
 
     const active = await run('keys', 'revoke', '--authority', 'aurora', '--kid', kids(keys, 'sig', 'active')[0]!);
     assert.equal(active.code, 1);
@@ -122,6 +139,10 @@ describe('tessera-server key commands', () => {
     const nowhere = await run('keys', 'list', '--authority', 'nowhere');
     assert.equal(nowhere.code, 1);
     assert.match(nowhere.stderr, /authority_unknown/);
-    assert.deepEqual((await stored()).keys.map((k) => `${k.kid}:${k.status}`).sort(), keys.map((k) => `${k.kid}:${k.status}`).sort(), 'the refused commands changed nothing');
+    assert.deepEqual(
+      (await stored()).keys.map((k) => `${k.kid}:${k.status}`).sort(),
+      keys.map((k) => `${k.kid}:${k.status}`).sort(),
+      'the refused commands changed nothing',
+    );
   });
 });

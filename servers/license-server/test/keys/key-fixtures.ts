@@ -20,7 +20,10 @@ export function kidsOf(rows: KeyRow[], use: 'sig' | 'enc', status: KeyRow['statu
 }
 
 /** The invariant every key change keeps: exactly one active and one next key per use. */
-export async function assertOneActiveAndOneNextPerUse(h: Harness, authorityId: string): Promise<{ sig: { active: string; next: string }; enc: { active: string; next: string } }> {
+export async function assertOneActiveAndOneNextPerUse(
+  h: Harness,
+  authorityId: string,
+): Promise<{ sig: { active: string; next: string }; enc: { active: string; next: string } }> {
   const rows = await storedKeys(h, authorityId);
   const shape = (use: 'sig' | 'enc') => {
     const active = kidsOf(rows, use, 'active');

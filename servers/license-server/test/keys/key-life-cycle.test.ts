@@ -142,7 +142,10 @@ describe('authority key life cycle: next → active → retired → revoked', ()
     const res = await owner.post(`/admin/authorities/aurora/keys/${retired}/revoke`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'revoked');
-    const [row] = await h.server.ctx.db.select().from(authorityKeys).where(and(eq(authorityKeys.authorityId, aurora.id), eq(authorityKeys.kid, retired)));
+    const [row] = await h.server.ctx.db
+      .select()
+      .from(authorityKeys)
+      .where(and(eq(authorityKeys.authorityId, aurora.id), eq(authorityKeys.kid, retired)));
     assert.equal(row!.status, 'revoked');
     assert.ok(row!.revokedAt, 'the stored key records when it was revoked');
     assert.ok(!(await publishedKids(h, 'aurora')).includes(retired), 'a revoked key is not published');
@@ -208,10 +211,25 @@ describe('authority key life cycle: next → active → retired → revoked', ()
 
   test('every key change is audited with its actor and the kids it moved, and never a private key', async () => {
     const entries = await auditEntries(h, aurora.id, ['keys.rotate', 'key.retire', 'key.revoke']);
-    assert.ok(entries.some((e) => e.action === 'keys.rotate' && e.actor === 'olga@aurora.test' && e.target === aurora.id), 'the rotation is audited with its actor and the authority');
-    assert.ok(entries.some((e) => e.action === 'key.retire' && e.actor === 'olga@aurora.test'), 'the retirement is audited with its actor');
-    assert.ok(entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string }).was === 'retired'), 'revoking a retired key is audited as such');
-    assert.ok(entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string; replacedBy: string }).was === 'next' && (e.details as { replacedBy: string }).replacedBy), 'revoking a next key is audited with the key that replaced it');
+    assert.ok(
+      entries.some((e) => e.action === 'keys.rotate' && e.actor === 'olga@aurora.test' && e.target === aurora.id),
+      'the rotation is audited with its actor and the authority',
+    );
+    assert.ok(
+      entries.some((e) => e.action === 'key.retire' && e.actor === 'olga@aurora.test'),
+      'the retirement is audited with its actor',
+    );
+    assert.ok(
+      entries.some((e) => e.action === 'key.revoke' && (e.details as { was: string }).was === 'retired'),
+      'revoking a retired key is audited as such',
+    );
+    assert.ok(
+      entries.some(
+        (e) =>
+          e.action === 'key.revoke' && (e.details as { was: string; replacedBy: string }).was === 'next' && (e.details as { replacedBy: string }).replacedBy,
+      ),
+      'revoking a next key is audited with the key that replaced it',
+    );
     const sealed = (await storedKeys(h, aurora.id)).map((k) => k.privateJwkSealed);
     for (const e of entries) {
       const text = JSON.stringify(e.details);
@@ -230,10 +248,20 @@ describe('authority key life cycle: next → active → retired → revoked', ()
     const rows = await storedKeys(h, legacy.id);
     const active = { sig: kidsOf(rows, 'sig', 'active')[0]!, enc: kidsOf(rows, 'enc', 'active')[0]! };
     const ref = await h.server.ctx.authorities.bySlug('legacy');
-    await assert.rejects(retireAuthorityKey(h.server.ctx, ref, TEST_ACTOR, active.sig), (e: TesseraProblem) => e.code === 'key_state_invalid', 'no next key could take over');
+    await assert.rejects(
+      retireAuthorityKey(h.server.ctx, ref, TEST_ACTOR, active.sig),
+      (e: TesseraProblem) => e.code === 'key_state_invalid',
+      'no next key could take over',
+    );
 
     const { rotations } = await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'both');
-    assert.deepEqual(rotations.map((r) => [r.use, r.activated, r.retired]), [['sig', null, null], ['enc', null, null]]);
+    assert.deepEqual(
+      rotations.map((r) => [r.use, r.activated, r.retired]),
+      [
+        ['sig', null, null],
+        ['enc', null, null],
+      ],
+    );
     const announced = await assertOneActiveAndOneNextPerUse(h, legacy.id);
     assert.equal(announced.sig.active, active.sig, 'a key nobody has seen as next is never activated');
     assert.equal(announced.enc.active, active.enc);

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  clientCertificateClaimsSchema,
-  decodeJwsUnverified,
-  licenseClaimsSchema,
-  TesseraProblem,
-  TOKEN_TYPES,
-  verifyJws,
-  type Jwks,
-} from '@tessera/protocol';
+import { clientCertificateClaimsSchema, decodeJwsUnverified, licenseClaimsSchema, TesseraProblem, TOKEN_TYPES, verifyJws, type Jwks } from '@tessera/protocol';
 import type { AuthorityRef } from '../../src/authorities/authority-directory.ts';
 import { revokeAuthorityKey, rotateAuthorityKeys } from '../../src/keys/manage-keys.ts';
 import { startHarness, type Harness, type TestDevice } from '../support/harness.ts';
@@ -61,7 +53,10 @@ describe('tokens across a key rotation', () => {
     const tablet = await registeredDevice(h, 'aurora', alice, 'tablet');
     const atRegistration = tablet.registration!.authorityKeys;
     const before = await assertOneActiveAndOneNextPerUse(h, aurora.id);
-    assert.ok(atRegistration.keys.some((k) => k.kid === before.sig.next), 'the next key comes with the registration');
+    assert.ok(
+      atRegistration.keys.some((k) => k.kid === before.sig.next),
+      'the next key comes with the registration',
+    );
 
     await rotateAuthorityKeys(h.server.ctx, ref, TEST_ACTOR, 'sig');
     const license = await buyLicense(tablet);

@@ -64,7 +64,8 @@ describe('licenses in the admin API', () => {
   });
 
   test('the list filters by state, content, user and device', async () => {
-    const ids = async (query: string) => (await viewer.get(`/admin/authorities/aurora/licenses?${query}`).expect(200)).body.items.map((l: { id: string }) => l.id).sort();
+    const ids = async (query: string) =>
+      (await viewer.get(`/admin/authorities/aurora/licenses?${query}`).expect(200)).body.items.map((l: { id: string }) => l.id).sort();
     assert.deepEqual(await ids('state=moved'), [licenseIds.phoneB]);
     assert.deepEqual(await ids(`contentId=${contentA}`), [licenseIds.phoneA, licenseIds.bobA].sort());
     assert.deepEqual(await ids(`userId=${bob.id}`), [licenseIds.bobA]);

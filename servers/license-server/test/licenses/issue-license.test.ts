@@ -79,7 +79,10 @@ describe('license supply (claims 1, 6, 7)', () => {
     assert.equal(res.status, 201);
     assert.deepEqual(res.body.charged, { amount: 250, currency: 'EUR' });
     const rows = await rowsFor(content.id);
-    assert.deepEqual(rows.ledger.map((e) => e.amount), [250]);
+    assert.deepEqual(
+      rows.ledger.map((e) => e.amount),
+      [250],
+    );
   });
 
   test('asking again returns the license the device already holds, without a second charge', async () => {
@@ -158,12 +161,17 @@ describe('license supply (claims 1, 6, 7)', () => {
     // A ledger entry already holds the ID the charge will be given, so the charge fails after
     // the license row was inserted, inside the same transaction.
     const takenId = newId('ledgerEntry');
-    await h.server.ctx.db.insert(ledgerEntries).values({ authorityId: aurora.id, id: takenId, kind: 'federation_fee', contentId: content.id, amount: 1, currency: 'EUR' });
+    await h.server.ctx.db
+      .insert(ledgerEntries)
+      .values({ authorityId: aurora.id, id: takenId, kind: 'federation_fee', contentId: content.id, amount: 1, currency: 'EUR' });
     const authority = await h.server.ctx.authorities.bySlug('aurora');
     await assert.rejects(issueLicense(h.server.ctx, { authority, clientId: phone.clientId, userId: alice.id }, content.id, { ledgerEntryId: takenId }));
     const rows = await rowsFor(content.id);
     assert.equal(rows.licenses.length, 0, 'the license insert was rolled back with the failed charge');
-    assert.deepEqual(rows.ledger.map((e) => e.id), [takenId]);
+    assert.deepEqual(
+      rows.ledger.map((e) => e.id),
+      [takenId],
+    );
     // And the device can still buy it afterwards.
     const res = await phone.call('POST', '/licenses', { contentId: content.id });
     assert.equal(res.status, 201);
@@ -175,8 +183,14 @@ describe('license supply (claims 1, 6, 7)', () => {
     assert.equal(bought.status, 201);
     const list = await tablet.call('GET', '/licenses');
     assert.equal(list.status, 200);
-    assert.ok(list.body.items.every((l: { clientId: string }) => l.clientId === tablet.clientId), 'the device lists only its own licenses');
-    assert.ok(list.body.items.some((l: { licenseId: string }) => l.licenseId === bought.body.licenseId), 'the device lists the license it bought');
+    assert.ok(
+      list.body.items.every((l: { clientId: string }) => l.clientId === tablet.clientId),
+      'the device lists only its own licenses',
+    );
+    assert.ok(
+      list.body.items.some((l: { licenseId: string }) => l.licenseId === bought.body.licenseId),
+      'the device lists the license it bought',
+    );
     const status = await tablet.call('GET', `/licenses/${bought.body.licenseId}`);
     assert.equal(status.status, 200);
     assert.equal(status.body.state, 'active');
@@ -199,7 +213,10 @@ describe('license supply (claims 1, 6, 7)', () => {
     const suspended = await registeredDevice(h, 'aurora', await h.user(aurora.id, 'dave'));
     await revokeDevice(h, aurora.id, revoked.clientId);
     expectProblem(await revoked.call('POST', '/licenses', { contentId: content.id }), 403, 'client_revoked');
-    await h.server.ctx.db.update(users).set({ status: 'suspended' }).where(and(eq(users.authorityId, aurora.id), eq(users.username, 'dave')));
+    await h.server.ctx.db
+      .update(users)
+      .set({ status: 'suspended' })
+      .where(and(eq(users.authorityId, aurora.id), eq(users.username, 'dave')));
     expectProblem(await suspended.call('POST', '/licenses', { contentId: content.id }), 403, 'user_suspended');
     const rows = await rowsFor(content.id);
     assert.equal(rows.licenses.length, 0);
@@ -222,7 +239,10 @@ describe('license supply (claims 1, 6, 7)', () => {
 
   test('a license row never exists without its charge', async () => {
     const rows = await h.server.ctx.db.select({ id: licenses.id, origin: licenses.originType }).from(licenses).where(eq(licenses.authorityId, aurora.id));
-    const charges = await h.server.ctx.db.select({ licenseId: ledgerEntries.licenseId }).from(ledgerEntries).where(and(eq(ledgerEntries.authorityId, aurora.id), eq(ledgerEntries.kind, 'license')));
+    const charges = await h.server.ctx.db
+      .select({ licenseId: ledgerEntries.licenseId })
+      .from(ledgerEntries)
+      .where(and(eq(ledgerEntries.authorityId, aurora.id), eq(ledgerEntries.kind, 'license')));
     const charged = new Set(charges.map((c) => c.licenseId));
     for (const l of rows.filter((r) => r.origin === 'purchase')) assert.ok(charged.has(l.id), `license ${l.id} has its charge`);
     assert.equal(charges.length, rows.filter((r) => r.origin === 'purchase').length);

@@ -100,9 +100,15 @@ describe('password attempt limits', () => {
     }
     assert.equal(guesses.filter((s) => s === 401).length, SERVER_LIMIT, `answers: ${guesses.join(' ')}`);
     assert.equal(guesses.filter((s) => s === 429).length, 30 - SERVER_LIMIT);
-    const stored = await h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.userId, carol.id)));
+    const stored = await h.server.ctx.db
+      .select()
+      .from(clients)
+      .where(and(eq(clients.authorityId, aurora.id), eq(clients.userId, carol.id)));
     assert.equal(stored.length, 0);
-    const [user] = await h.server.ctx.db.select().from(users).where(and(eq(users.authorityId, aurora.id), eq(users.id, carol.id)));
+    const [user] = await h.server.ctx.db
+      .select()
+      .from(users)
+      .where(and(eq(users.authorityId, aurora.id), eq(users.id, carol.id)));
     assert.equal(user?.status, 'active', 'the account itself is not locked');
     const fromHome = await TestDevice.create(h, 'aurora');
     const registered = await fromHome.register('carol', 'carol password', 'home', { 'X-Forwarded-For': '198.51.100.30' });

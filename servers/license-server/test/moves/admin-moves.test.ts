@@ -49,7 +49,10 @@ describe('the history of moves in the admin API (claim 5)', () => {
 
   test('a viewer lists the moves, newest first, with source and destination', async () => {
     const res = await viewer.get('/admin/authorities/aurora/moves').expect(200);
-    assert.deepEqual(res.body.items.map((m: { id: string }) => m.id), [bobs.moveId, second.moveId, first.moveId]);
+    assert.deepEqual(
+      res.body.items.map((m: { id: string }) => m.id),
+      [bobs.moveId, second.moveId, first.moveId],
+    );
     const m = res.body.items[2];
     assert.equal(m.role, 'both');
     assert.equal(m.state, 'completed');
@@ -61,7 +64,8 @@ describe('the history of moves in the admin API (claim 5)', () => {
   });
 
   test('the list filters by state, user and content, and pages with a cursor', async () => {
-    const ids = async (query: string) => (await viewer.get(`/admin/authorities/aurora/moves?${query}`).expect(200)).body.items.map((m: { id: string }) => m.id).sort();
+    const ids = async (query: string) =>
+      (await viewer.get(`/admin/authorities/aurora/moves?${query}`).expect(200)).body.items.map((m: { id: string }) => m.id).sort();
     assert.deepEqual(await ids('state=delivered'), [second.moveId]);
     assert.deepEqual(await ids(`userId=${bob.id}`), [bobs.moveId]);
     assert.deepEqual(await ids(`contentId=${first.contentId}`), [first.moveId, bobs.moveId].sort());
@@ -74,7 +78,10 @@ describe('the history of moves in the admin API (claim 5)', () => {
   test('one move is shown with its timeline and certificate', async () => {
     const res = await viewer.get(`/admin/authorities/aurora/moves/${second.moveId}`).expect(200);
     assert.equal(res.body.state, 'delivered');
-    assert.deepEqual(res.body.events.map((e: { state: string }) => e.state), ['reserved', 'completed', 'delivered']);
+    assert.deepEqual(
+      res.body.events.map((e: { state: string }) => e.state),
+      ['reserved', 'completed', 'delivered'],
+    );
     assert.match(res.body.certificate, /^[\w-]+\.[\w-]+\.[\w-]+$/);
     const firstMove = await viewer.get(`/admin/authorities/aurora/moves/${first.moveId}`).expect(200);
     assert.equal(firstMove.body.certificate, first.certificate);

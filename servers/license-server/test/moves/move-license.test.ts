@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newId, unwrapContentKey } from '@tessera/protocol';
 import { expectProblem, startHarness, type Harness, type TestDevice } from '../support/harness.ts';
-import { addContent, registeredDevice, revokeDevice, storedRows, verifyCopyCertificate, verifyLicense, type TestContent } from '../licenses/license-fixtures.ts';
+import {
+  addContent,
+  registeredDevice,
+  revokeDevice,
+  storedRows,
+  verifyCopyCertificate,
+  verifyLicense,
+  type TestContent,
+} from '../licenses/license-fixtures.ts';
 
 describe('moving a license between devices of one user (claims 2, 4, 8, 13)', () => {
   let h: Harness;
@@ -102,7 +110,10 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     assert.deepEqual([m!.dstIssuer, m!.dstClientId, m!.dstLicenseId], [aurora.issuer, tablet.clientId, destination.id]);
     assert.equal(m!.certificate, res.body.certificate);
     assert.equal(m!.signedBy, aurora.issuer);
-    assert.deepEqual(rows.events.map((e) => e.state), ['reserved', 'completed']);
+    assert.deepEqual(
+      rows.events.map((e) => e.state),
+      ['reserved', 'completed'],
+    );
     const moveCharges = rows.ledger.filter((e) => e.kind === 'move');
     assert.equal(moveCharges.length, 1);
     assert.equal(moveCharges[0]!.amount, 99);
@@ -110,7 +121,10 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     assert.equal(moveCharges[0]!.moveId, res.body.moveId);
     assert.equal(moveCharges[0]!.licenseId, licenseId);
     assert.equal(moveCharges[0]!.userId, alice.id);
-    assert.deepEqual(rows.ledger.filter((e) => e.kind === 'license').map((e) => e.amount), [499]);
+    assert.deepEqual(
+      rows.ledger.filter((e) => e.kind === 'license').map((e) => e.amount),
+      [499],
+    );
 
     const status = await phone.call('GET', `/licenses/${licenseId}`);
     assert.equal(status.body.state, 'moved');
@@ -124,7 +138,10 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     assert.equal(res.status, 201);
     assert.deepEqual(res.body.charged, { amount: 150, currency: 'EUR' });
     const rows = await rowsFor(content.id);
-    assert.deepEqual(rows.ledger.map((e) => [e.kind, e.amount]).sort(), [['license', 1000], ['move', 150]]);
+    assert.deepEqual(rows.ledger.map((e) => [e.kind, e.amount]).sort(), [
+      ['license', 1000],
+      ['move', 150],
+    ]);
   });
 
   test('a license already moved cannot be moved again', async () => {
@@ -196,7 +213,10 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     expectProblem(await move(phone, licenseId, tablet), 409, 'move_destination_already_licensed');
     const rows = await rowsFor(content.id);
     assert.equal(rows.moves.length, 0);
-    assert.ok(rows.licenses.every((l) => l.state === 'active'), `both licenses stay active: ${rows.licenses.map((l) => l.state).join(', ')}`);
+    assert.ok(
+      rows.licenses.every((l) => l.state === 'active'),
+      `both licenses stay active: ${rows.licenses.map((l) => l.state).join(', ')}`,
+    );
   });
 
   test('without a move price the move is refused and nothing changes', async () => {
@@ -207,9 +227,15 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     const licenseId = await buy(one!, content);
     expectProblem(await move(one!, licenseId, two!), 409, 'price_missing');
     const rows = await storedRows(h, cassiopeia.id);
-    assert.deepEqual(rows.licenses.map((l) => [l.id, l.state]), [[licenseId, 'active']]);
+    assert.deepEqual(
+      rows.licenses.map((l) => [l.id, l.state]),
+      [[licenseId, 'active']],
+    );
     assert.equal(rows.moves.length, 0);
-    assert.deepEqual(rows.ledger.map((e) => e.kind), ['license']);
+    assert.deepEqual(
+      rows.ledger.map((e) => e.kind),
+      ['license'],
+    );
   });
 
   test('the destination can move the content on: A → B → A makes a new license for A', async () => {
@@ -231,7 +257,10 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     assert.equal(byId.get(back.body.destination.licenseId), 'active');
     assert.equal(rows.licenses.filter((l) => l.state === 'active').length, 1, 'exactly one live license once the moves ended');
     assert.equal(rows.moves.length, 2);
-    assert.deepEqual(rows.ledger.filter((e) => e.kind === 'move').map((e) => e.amount), [99, 99]);
+    assert.deepEqual(
+      rows.ledger.filter((e) => e.kind === 'move').map((e) => e.amount),
+      [99, 99],
+    );
     // The original, moved license stays moved: buying again is a new sale, not a revival.
     expectProblem(await move(phone, first, tablet), 409, 'license_not_active');
   });
@@ -273,6 +302,9 @@ describe('moving a license between devices of one user (claims 2, 4, 8, 13)', ()
     assert.deepEqual(again.body, { moveId, state: 'delivered' });
     const rows = await rowsFor(content.id);
     assert.equal(rows.moves[0]!.state, 'delivered');
-    assert.deepEqual(rows.events.map((e) => e.state), ['reserved', 'completed', 'delivered']);
+    assert.deepEqual(
+      rows.events.map((e) => e.state),
+      ['reserved', 'completed', 'delivered'],
+    );
   });
 });

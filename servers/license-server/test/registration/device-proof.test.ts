@@ -108,7 +108,10 @@ describe('device proofs on the device API', () => {
   test('a revoked device is refused', async () => {
     const bob = await h.user(aurora.id, 'bob');
     const d = await registeredDevice('aurora', 'bob', bob.password);
-    await h.server.ctx.db.update(clients).set({ status: 'revoked', revokedAt: new Date() }).where(and(eq(clients.authorityId, aurora.id), eq(clients.id, d.clientId)));
+    await h.server.ctx.db
+      .update(clients)
+      .set({ status: 'revoked', revokedAt: new Date() })
+      .where(and(eq(clients.authorityId, aurora.id), eq(clients.id, d.clientId)));
     expectProblem(await d.call('GET', '/me'), 403, 'client_revoked');
   });
 
@@ -116,7 +119,10 @@ describe('device proofs on the device API', () => {
     const carol = await h.user(aurora.id, 'carol');
     const d = await registeredDevice('aurora', 'carol', carol.password);
     const setStatus = (status: 'active' | 'suspended') =>
-      h.server.ctx.db.update(users).set({ status }).where(and(eq(users.authorityId, aurora.id), eq(users.id, carol.id)));
+      h.server.ctx.db
+        .update(users)
+        .set({ status })
+        .where(and(eq(users.authorityId, aurora.id), eq(users.id, carol.id)));
     await setStatus('suspended');
     expectProblem(await d.call('GET', '/me'), 403, 'user_suspended');
     await setStatus('active');

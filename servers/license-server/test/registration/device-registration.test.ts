@@ -20,8 +20,17 @@ describe('device registration', () => {
   const password = 'correct horse battery';
 
   const clientRow = async (clientId: string) =>
-    (await h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.id, clientId))))[0];
-  const clientsOf = (userId: string) => h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.userId, userId)));
+    (
+      await h.server.ctx.db
+        .select()
+        .from(clients)
+        .where(and(eq(clients.authorityId, aurora.id), eq(clients.id, clientId)))
+    )[0];
+  const clientsOf = (userId: string) =>
+    h.server.ctx.db
+      .select()
+      .from(clients)
+      .where(and(eq(clients.authorityId, aurora.id), eq(clients.userId, userId)));
 
   before(async () => {
     h = await startHarness();
@@ -102,7 +111,10 @@ describe('device registration', () => {
 
   test('a suspended user cannot register a device', async () => {
     const dave = await h.user(aurora.id, 'dave', password);
-    await h.server.ctx.db.update(users).set({ status: 'suspended' }).where(and(eq(users.authorityId, aurora.id), eq(users.id, dave.id)));
+    await h.server.ctx.db
+      .update(users)
+      .set({ status: 'suspended' })
+      .where(and(eq(users.authorityId, aurora.id), eq(users.id, dave.id)));
     expectProblem(await (await TestDevice.create(h, 'aurora')).register('dave', password), 403, 'user_suspended');
     assert.equal((await clientsOf(dave.id)).length, 0);
   });
@@ -172,7 +184,9 @@ describe('device registration', () => {
     expectProblem(await registrationRequest(h, 'aurora', '{"credentials": ', { proofKey: key }), 400, 'malformed_request');
     expectProblem(await registrationRequest(h, 'aurora', registrationBody('liam', password, key, { admin: true }), { proofKey: key }), 400, 'invalid_request');
     expectProblem(
-      await registrationRequest(h, 'aurora', registrationBody('liam', password, { ...key, publicJwk: { ...key.publicJwk, d: 'secret' } as never }), { proofKey: key }),
+      await registrationRequest(h, 'aurora', registrationBody('liam', password, { ...key, publicJwk: { ...key.publicJwk, d: 'secret' } as never }), {
+        proofKey: key,
+      }),
       400,
       'invalid_request',
     );
@@ -192,7 +206,12 @@ describe('the per-user device limit', () => {
   let aurora: { id: string; slug: string; issuer: string };
   const password = 'correct horse battery';
   const activeDevicesOf = async (userId: string) =>
-    (await h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.userId, userId)))).filter((c) => c.status === 'active');
+    (
+      await h.server.ctx.db
+        .select()
+        .from(clients)
+        .where(and(eq(clients.authorityId, aurora.id), eq(clients.userId, userId)))
+    ).filter((c) => c.status === 'active');
 
   before(async () => {
     h = await startHarness();

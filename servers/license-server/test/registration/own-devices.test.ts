@@ -16,7 +16,12 @@ describe("a user's own devices", () => {
     return d;
   };
   const storedClient = async (clientId: string) =>
-    (await h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.id, clientId))))[0]!;
+    (
+      await h.server.ctx.db
+        .select()
+        .from(clients)
+        .where(and(eq(clients.authorityId, aurora.id), eq(clients.id, clientId)))
+    )[0]!;
 
   before(async () => {
     h = await startHarness();

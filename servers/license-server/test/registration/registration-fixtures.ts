@@ -5,12 +5,7 @@ import type { Harness } from '../support/harness.ts';
  * Sends a registration request with full control over its parts, for the cases the
  * well-behaved TestDevice cannot produce: a proof by another key, a replayed proof, odd bodies.
  */
-export async function registrationRequest(
-  h: Harness,
-  slug: string,
-  body: string,
-  options: { proof?: string | null; proofKey?: GeneratedKeyPair } = {},
-) {
+export async function registrationRequest(h: Harness, slug: string, body: string, options: { proof?: string | null; proofKey?: GeneratedKeyPair } = {}) {
   const path = `/t/${slug}/devices`;
   let proof = options.proof;
   if (proof === undefined) {

@@ -31,7 +31,11 @@ describe('the data directory under a permissive umask', () => {
     const aurora = await h.authority({ slug: 'aurora' });
     await h.admin('ada@aurora.example', 'admin password 1', [{ authorityId: aurora.id, role: 'owner' }]);
     const admin = await h.adminAgent('ada@aurora.example', 'admin password 1');
-    const upload = await admin.post('/admin/authorities/aurora/contents').query({ title: 'Private film' }).set('Content-Type', 'application/octet-stream').send(Buffer.alloc(64 * 1024, 7));
+    const upload = await admin
+      .post('/admin/authorities/aurora/contents')
+      .query({ title: 'Private film' })
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.alloc(64 * 1024, 7));
     assert.equal(upload.status, 201, JSON.stringify(upload.body));
     // A server as `npm start` runs it: the embedded database on disk and its own master key file.
     server = await createTesseraServer({ dataDir: path.join(h.dataDir, 'own'), backgroundJobs: false, logLevel: 'silent' });

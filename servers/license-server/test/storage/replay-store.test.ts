@@ -20,9 +20,21 @@ describe(`the replay stores (${testEngine()})`, () => {
     const db = h.server.ctx.db;
     assert.equal(await claimNonce(db, { store: 'device-proof', authorityId, jti: 'proof-1', expiresAt: soon() }), true, 'first use');
     assert.equal(await claimNonce(db, { store: 'device-proof', authorityId, jti: 'proof-1', expiresAt: soon() }), false, 'a replay');
-    assert.equal(await claimNonce(db, { store: 'federation', authorityId, issuer: 'https://a.example/t/x', jti: 'env-1', expiresAt: soon() }), true, 'first envelope');
-    assert.equal(await claimNonce(db, { store: 'federation', authorityId, issuer: 'https://b.example/t/y', jti: 'env-1', expiresAt: soon() }), true, 'same jti, other issuer');
-    assert.equal(await claimNonce(db, { store: 'federation', authorityId, issuer: 'https://a.example/t/x', jti: 'env-1', expiresAt: soon() }), false, 'a replayed envelope');
+    assert.equal(
+      await claimNonce(db, { store: 'federation', authorityId, issuer: 'https://a.example/t/x', jti: 'env-1', expiresAt: soon() }),
+      true,
+      'first envelope',
+    );
+    assert.equal(
+      await claimNonce(db, { store: 'federation', authorityId, issuer: 'https://b.example/t/y', jti: 'env-1', expiresAt: soon() }),
+      true,
+      'same jti, other issuer',
+    );
+    assert.equal(
+      await claimNonce(db, { store: 'federation', authorityId, issuer: 'https://a.example/t/x', jti: 'env-1', expiresAt: soon() }),
+      false,
+      'a replayed envelope',
+    );
   });
 
   test('the sweeper forgets every store’s expired IDs and keeps the live ones', async () => {

@@ -62,7 +62,12 @@ export interface Harness {
   /** Creates an authority (with keys and optional prices) directly through the domain layer. */
   authority(input: Partial<NewAuthority> & { slug: string }): Promise<{ id: string; slug: string; issuer: string }>;
   user(authorityId: string, username: string, password?: string): Promise<{ id: string; username: string; password: string }>;
-  admin(email: string, password: string, roles: { authorityId: string; role: 'owner' | 'admin' | 'billing' | 'viewer' }[], operator?: boolean): Promise<{ id: string }>;
+  admin(
+    email: string,
+    password: string,
+    roles: { authorityId: string; role: 'owner' | 'admin' | 'billing' | 'viewer' }[],
+    operator?: boolean,
+  ): Promise<{ id: string }>;
   /** A supertest agent signed in as the given administrator. */
   adminAgent(email: string, password: string): Promise<supertest.Agent>;
   /** A second app instance on the same database, as behind a load balancer. */
@@ -176,7 +181,13 @@ export class TestDevice {
     const path = `/t/${this.slug}/devices`;
     const body = JSON.stringify({ credentials: { type: 'password', username, password }, publicKey: this.key.publicJwk, ...(label ? { label } : {}) });
     const proof = await createDeviceProof({ method: 'POST', url: `${this.harness.url}${path}`, body, key: this.key.privateJwk, jwk: this.key.publicJwk });
-    const res = await this.harness.request().post(path).set(headers).set('Content-Type', 'application/json').set('Authorization', `Tessera-Proof ${proof}`).send(body);
+    const res = await this.harness
+      .request()
+      .post(path)
+      .set(headers)
+      .set('Content-Type', 'application/json')
+      .set('Authorization', `Tessera-Proof ${proof}`)
+      .send(body);
     if (res.status === 201) {
       this.registration = res.body;
       this.clientId = res.body.clientId;

@@ -57,13 +57,19 @@ describe('administering devices', () => {
     const byLabel = await viewer.get('/admin/authorities/aurora/devices').query({ q: 'phone' });
     assert.deepEqual(byLabel.body.items.map((d: { label: string }) => d.label).sort(), ['Alice phone', 'Bob phone']);
     const byId = await viewer.get('/admin/authorities/aurora/devices').query({ q: devices.aliceTv!.clientId.slice(4, 14) });
-    assert.deepEqual(byId.body.items.map((d: { clientId: string }) => d.clientId), [devices.aliceTv!.clientId]);
+    assert.deepEqual(
+      byId.body.items.map((d: { clientId: string }) => d.clientId),
+      [devices.aliceTv!.clientId],
+    );
 
     const first = await viewer.get('/admin/authorities/aurora/devices').query({ limit: 2 });
     assert.equal(first.body.items.length, 2);
     assert.ok(first.body.nextCursor, 'a full first page offers a cursor to the next');
     const second = await viewer.get('/admin/authorities/aurora/devices').query({ limit: 2, cursor: first.body.nextCursor });
-    assert.deepEqual(second.body.items.map((d: { clientId: string }) => d.clientId), [devices.alicePhone!.clientId]);
+    assert.deepEqual(
+      second.body.items.map((d: { clientId: string }) => d.clientId),
+      [devices.alicePhone!.clientId],
+    );
     assert.equal(second.body.nextCursor, null);
   });
 
@@ -73,7 +79,10 @@ describe('administering devices', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'revoked');
     assert.ok(res.body.revokedAt, 'the answer says when the device was revoked');
-    const [row] = await h.server.ctx.db.select().from(clients).where(and(eq(clients.authorityId, aurora.id), eq(clients.id, target.clientId)));
+    const [row] = await h.server.ctx.db
+      .select()
+      .from(clients)
+      .where(and(eq(clients.authorityId, aurora.id), eq(clients.id, target.clientId)));
     assert.equal(row!.status, 'revoked');
     expectProblem(await target.call('GET', '/me'), 403, 'client_revoked');
     assert.equal((await devices.alicePhone!.call('GET', '/me')).status, 200, "the user's other devices keep working");
@@ -81,13 +90,19 @@ describe('administering devices', () => {
     const again = await admin.post(`/admin/authorities/aurora/devices/${target.clientId}/revoke`);
     assert.equal(again.status, 200);
     assert.equal(again.body.revokedAt, res.body.revokedAt);
-    const entries = await h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, aurora.id), eq(auditLog.target, target.clientId)));
+    const entries = await h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, aurora.id), eq(auditLog.target, target.clientId)));
     assert.equal(entries.length, 1);
     assert.equal(entries[0]!.action, 'device.revoke');
     assert.equal(entries[0]!.actor, 'ada@aurora.example');
 
     const revoked = await viewer.get('/admin/authorities/aurora/devices').query({ status: 'revoked' });
-    assert.deepEqual(revoked.body.items.map((d: { clientId: string }) => d.clientId), [target.clientId]);
+    assert.deepEqual(
+      revoked.body.items.map((d: { clientId: string }) => d.clientId),
+      [target.clientId],
+    );
     const userView = await viewer.get(`/admin/authorities/aurora/users/${alice.id}`);
     assert.equal(userView.body.activeDevices, 1);
   });

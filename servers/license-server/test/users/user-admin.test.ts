@@ -15,8 +15,17 @@ describe('administering users', () => {
   let borealisAdmin: supertest.Agent;
 
   const auditOf = async (target: string) =>
-    h.server.ctx.db.select().from(auditLog).where(and(eq(auditLog.authorityId, aurora.id), eq(auditLog.target, target)));
-  const storedUser = async (id: string) => (await h.server.ctx.db.select().from(users).where(and(eq(users.authorityId, aurora.id), eq(users.id, id))))[0]!;
+    h.server.ctx.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.authorityId, aurora.id), eq(auditLog.target, target)));
+  const storedUser = async (id: string) =>
+    (
+      await h.server.ctx.db
+        .select()
+        .from(users)
+        .where(and(eq(users.authorityId, aurora.id), eq(users.id, id)))
+    )[0]!;
 
   before(async () => {
     h = await startHarness();
@@ -35,15 +44,18 @@ describe('administering users', () => {
     const res = await admin.post('/admin/authorities/aurora/users').send({ username: 'Alice', password: 'alice password', displayName: 'Alice A.' });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.match(res.body.id, /^usr_/);
-    assert.deepEqual({ ...res.body, id: undefined, createdAt: undefined }, {
-      id: undefined,
-      username: 'Alice',
-      displayName: 'Alice A.',
-      status: 'active',
-      globalId: userGlobalId(res.body.id, aurora.issuer),
-      activeDevices: 0,
-      createdAt: undefined,
-    });
+    assert.deepEqual(
+      { ...res.body, id: undefined, createdAt: undefined },
+      {
+        id: undefined,
+        username: 'Alice',
+        displayName: 'Alice A.',
+        status: 'active',
+        globalId: userGlobalId(res.body.id, aurora.issuer),
+        activeDevices: 0,
+        createdAt: undefined,
+      },
+    );
     const row = await storedUser(res.body.id);
     assert.match(row.passwordHash, /^\$argon2id\$/);
 
@@ -67,7 +79,11 @@ describe('administering users', () => {
   test('bad user input is refused by the schema', async () => {
     expectProblem(await admin.post('/admin/authorities/aurora/users').send({ username: 'x y', password: 'long enough' }), 400, 'invalid_request');
     expectProblem(await admin.post('/admin/authorities/aurora/users').send({ username: 'short', password: 'short' }), 400, 'invalid_request');
-    expectProblem(await admin.post('/admin/authorities/aurora/users').send({ username: 'extra', password: 'long enough', role: 'god' }), 400, 'invalid_request');
+    expectProblem(
+      await admin.post('/admin/authorities/aurora/users').send({ username: 'extra', password: 'long enough', role: 'god' }),
+      400,
+      'invalid_request',
+    );
   });
 
   test('a viewer can read users but cannot create or change them', async () => {
@@ -113,11 +129,24 @@ describe('administering users', () => {
     assert.deepEqual(seen, [...names].reverse(), 'newest first');
 
     const literal = await agent.get('/admin/authorities/paging/users').query({ q: '_x' });
-    assert.deepEqual(literal.body.items.map((u: { username: string }) => u.username), ['mem_x'], 'wildcards in q are literal');
+    assert.deepEqual(
+      literal.body.items.map((u: { username: string }) => u.username),
+      ['mem_x'],
+      'wildcards in q are literal',
+    );
     const anyCase = await agent.get('/admin/authorities/paging/users').query({ q: 'MEMBER6' });
-    assert.deepEqual(anyCase.body.items.map((u: { username: string }) => u.username), ['member6']);
-    const badCursor = expectProblem(await agent.get('/admin/authorities/paging/users').query({ cursor: 'garbage' }), 400, 'invalid_request') as { errors?: { path: string }[] };
-    assert.deepEqual(badCursor.errors?.map((e) => e.path), ['cursor'], 'the problem names the field');
+    assert.deepEqual(
+      anyCase.body.items.map((u: { username: string }) => u.username),
+      ['member6'],
+    );
+    const badCursor = expectProblem(await agent.get('/admin/authorities/paging/users').query({ cursor: 'garbage' }), 400, 'invalid_request') as {
+      errors?: { path: string }[];
+    };
+    assert.deepEqual(
+      badCursor.errors?.map((e) => e.path),
+      ['cursor'],
+      'the problem names the field',
+    );
   });
 
   test('an admin suspends a user: their devices are refused until reinstated, and both are audited', async () => {

@@ -31,7 +31,12 @@ export default async function AuditPage({ params, searchParams }: AuthorityPageP
           { header: 'Actor', className: 'max-w-[14rem] break-all', cell: (e) => e.actor ?? 'system' },
           { header: 'Action', cell: (e) => <Mono>{e.action}</Mono> },
           { header: 'Target', from: 'sm', className: 'max-w-[14rem]', cell: (e) => (e.target ? <Mono>{e.target}</Mono> : '—') },
-          { header: 'Details', from: 'md', className: 'max-w-md', cell: (e) => (e.details ? <Mono className="text-slate-500">{JSON.stringify(e.details)}</Mono> : '—') },
+          {
+            header: 'Details',
+            from: 'md',
+            className: 'max-w-md',
+            cell: (e) => (e.details ? <Mono className="text-slate-500">{JSON.stringify(e.details)}</Mono> : '—'),
+          },
         ]}
         empty={<EmptyState title={action || actor ? 'No entry matches these filters' : 'No administrative action yet'} />}
         pages={{ basePath: `${base}/audit`, searchParams: sp, label: 'audit entries' }}

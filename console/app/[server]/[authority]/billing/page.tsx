@@ -15,7 +15,10 @@ export default async function PricesPage({ params }: { params: Promise<{ server:
   const base = `/${server}/${authority}`;
   return (
     <>
-      <PageHeader title="Billing" description="Prices in integer minor units of the authority’s currency; every supply is booked in the ledger in the same transaction." />
+      <PageHeader
+        title="Billing"
+        description="Prices in integer minor units of the authority’s currency; every supply is booked in the ledger in the same transaction."
+      />
       <SectionTabs base={base} section="billing" />
       {!prices.ok ? (
         <ProblemAlert problem={prices.problem} />

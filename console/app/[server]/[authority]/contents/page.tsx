@@ -29,7 +29,16 @@ export default async function ContentsPage({ params, searchParams }: AuthorityPa
       </IfCan>
       <FilterForm action={`${base}/contents`} label="Search contents">
         <FilterInput name="q" label="Title or ID" defaultValue={q} />
-        <FilterSelect name="status" label="Status" defaultValue={status} any="Any status" options={[{ value: 'available', label: 'Available' }, { value: 'withdrawn', label: 'Withdrawn' }]} />
+        <FilterSelect
+          name="status"
+          label="Status"
+          defaultValue={status}
+          any="Any status"
+          options={[
+            { value: 'available', label: 'Available' },
+            { value: 'withdrawn', label: 'Withdrawn' },
+          ]}
+        />
       </FilterForm>
       <LoadedTable
         result={contents}
@@ -53,7 +62,11 @@ export default async function ContentsPage({ params, searchParams }: AuthorityPa
           { header: 'Licenses', from: 'sm', className: 'tabular-nums', cell: (c) => c.licenses },
           { header: 'Added', from: 'lg', cell: (c) => formatDateTime(c.createdAt) },
         ]}
-        empty={<EmptyState title={q || status ? 'No content matches' : 'No contents yet'}>{q || status ? 'Try other filters.' : 'Upload a file to start the catalogue.'}</EmptyState>}
+        empty={
+          <EmptyState title={q || status ? 'No content matches' : 'No contents yet'}>
+            {q || status ? 'Try other filters.' : 'Upload a file to start the catalogue.'}
+          </EmptyState>
+        }
         pages={{ basePath: `${base}/contents`, searchParams: sp, label: 'contents' }}
       />
     </>

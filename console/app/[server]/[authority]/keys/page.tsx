@@ -11,7 +11,9 @@ export const metadata: Metadata = { title: 'Keys' };
 export default async function KeysPage({ params }: { params: Promise<{ server: string; authority: string }> }) {
   const { server, authority } = await params;
   const keys = await load(server, 'listKeys', { params: { authority } });
-  const rows = keys.ok ? { ok: true as const, data: { items: await Promise.all(keys.data.items.map(async (k) => ({ ...k, thumbprint: await jwkThumbprint(k.publicKey) }))) } } : keys;
+  const rows = keys.ok
+    ? { ok: true as const, data: { items: await Promise.all(keys.data.items.map(async (k) => ({ ...k, thumbprint: await jwkThumbprint(k.publicKey) }))) } }
+    : keys;
   // Tessera's kids are the thumbprints; a column of its own only when some key differs.
   const showKid = rows.ok && rows.data.items.some((k) => k.kid !== k.thumbprint);
   return (
@@ -56,7 +58,16 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
                   input={{ params: { authority, kid: k.kid } }}
                   variant="danger"
                   accessibleLabel={`Retire ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
-                  confirm={{ title: 'Retire this key?', body: <>The key <Mono>{k.thumbprint}</Mono> stops being used and the next key of its kind takes over; it stays published so what it signed still verifies.</>, confirmLabel: 'Retire key' }}
+                  confirm={{
+                    title: 'Retire this key?',
+                    body: (
+                      <>
+                        The key <Mono>{k.thumbprint}</Mono> stops being used and the next key of its kind takes over; it stays published so what it signed still
+                        verifies.
+                      </>
+                    ),
+                    confirmLabel: 'Retire key',
+                  }}
                 >
                   Retire
                 </ActionButton>
@@ -66,7 +77,11 @@ export default async function KeysPage({ params }: { params: Promise<{ server: s
                   input={{ params: { authority, kid: k.kid } }}
                   variant="danger"
                   accessibleLabel={`Revoke ${k.use === 'sig' ? 'signing' : 'encryption'} key ${k.kid}`}
-                  confirm={{ title: 'Revoke this key?', body: 'It is withdrawn from the key set: nothing it signed verifies any more. Do this only for a compromised key.', confirmLabel: 'Revoke key' }}
+                  confirm={{
+                    title: 'Revoke this key?',
+                    body: 'It is withdrawn from the key set: nothing it signed verifies any more. Do this only for a compromised key.',
+                    confirmLabel: 'Revoke key',
+                  }}
                 >
                   Revoke
                 </ActionButton>

@@ -18,7 +18,10 @@ export default async function LicensesPage({ params, searchParams }: AuthorityPa
   const contentId = param(sp, 'contentId');
   const userId = param(sp, 'userId');
   const clientId = param(sp, 'clientId');
-  const licenses = await load(server, 'listLicenses', { params: { authority }, query: { state, contentId, userId, clientId, cursor: pageOf(sp).cursor, limit: 25 } });
+  const licenses = await load(server, 'listLicenses', {
+    params: { authority },
+    query: { state, contentId, userId, clientId, cursor: pageOf(sp).cursor, limit: 25 },
+  });
   const base = `/${server}/${authority}`;
   const filtered = !!(state || contentId || userId || clientId);
   return (
@@ -46,10 +49,18 @@ export default async function LicensesPage({ params, searchParams }: AuthorityPa
           { header: 'User', from: 'sm', cell: (l) => <TextLink href={`${base}/users/${l.userId}`}>{l.username}</TextLink> },
           { header: 'Device', from: 'lg', cell: (l) => <Mono>{l.clientId}</Mono> },
           { header: 'State', cell: (l) => <Badge>{l.state}</Badge> },
-          { header: 'Origin', from: 'md', cell: (l) => (l.origin.type === 'move' ? <TextLink href={`${base}/moves/${l.origin.move}`}>move</TextLink> : 'purchase') },
+          {
+            header: 'Origin',
+            from: 'md',
+            cell: (l) => (l.origin.type === 'move' ? <TextLink href={`${base}/moves/${l.origin.move}`}>move</TextLink> : 'purchase'),
+          },
           { header: 'Issued', from: 'md', cell: (l) => formatDateTime(l.issuedAt) },
         ]}
-        empty={<EmptyState title={filtered ? 'No license matches these filters' : 'No licenses yet'}>{filtered ? 'Try other filters.' : 'Licenses appear once a device acquires a content.'}</EmptyState>}
+        empty={
+          <EmptyState title={filtered ? 'No license matches these filters' : 'No licenses yet'}>
+            {filtered ? 'Try other filters.' : 'Licenses appear once a device acquires a content.'}
+          </EmptyState>
+        }
         pages={{ basePath: `${base}/licenses`, searchParams: sp, label: 'licenses' }}
       />
     </>

@@ -52,7 +52,11 @@ export default async function MovesPage({ params, searchParams }: AuthorityPageP
           { header: 'Our role', from: 'lg', cell: (m) => m.role },
           { header: 'Started', from: 'sm', cell: (m) => formatDateTime(m.createdAt) },
         ]}
-        empty={<EmptyState title={filtered ? 'No move matches these filters' : 'No moves yet'}>{filtered ? 'Try other filters.' : 'Moves appear when a device moves a content with tessera-device move.'}</EmptyState>}
+        empty={
+          <EmptyState title={filtered ? 'No move matches these filters' : 'No moves yet'}>
+            {filtered ? 'Try other filters.' : 'Moves appear when a device moves a content with tessera-device move.'}
+          </EmptyState>
+        }
         pages={{ basePath: `${base}/moves`, searchParams: sp, label: 'moves' }}
       />
     </>

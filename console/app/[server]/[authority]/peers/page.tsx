@@ -15,7 +15,10 @@ export default async function PeersPage({ params }: { params: Promise<{ server: 
   const peers = await load(server, 'listPeers', { params: { authority } });
   return (
     <>
-      <PageHeader title="Peers" description="Authorities this one trusts for cross-authority moves, each pinned by the thumbprint of its entity configuration key." />
+      <PageHeader
+        title="Peers"
+        description="Authorities this one trusts for cross-authority moves, each pinned by the thumbprint of its entity configuration key."
+      />
       <IfCan name="addPeer">
         <Disclosure label="Add a peer" className="mb-6">
           <AddPeerForm />
@@ -79,12 +82,21 @@ export default async function PeersPage({ params }: { params: Promise<{ server: 
                     input={{ params: { authority, peerId: p.id } }}
                     variant="danger"
                     accessibleLabel={`Suspend ${p.name ?? p.issuer}`}
-                    confirm={{ title: `Suspend ${p.name ?? p.issuer}?`, body: 'Its envelopes are refused and no move goes to it until you resume it. Moves in flight are retried later.', confirmLabel: 'Suspend peer' }}
+                    confirm={{
+                      title: `Suspend ${p.name ?? p.issuer}?`,
+                      body: 'Its envelopes are refused and no move goes to it until you resume it. Moves in flight are retried later.',
+                      confirmLabel: 'Suspend peer',
+                    }}
                   >
                     Suspend
                   </ActionButton>
                 ) : (
-                  <ActionButton name="resumePeer" input={{ params: { authority, peerId: p.id } }} variant="primary" accessibleLabel={`Resume ${p.name ?? p.issuer}`}>
+                  <ActionButton
+                    name="resumePeer"
+                    input={{ params: { authority, peerId: p.id } }}
+                    variant="primary"
+                    accessibleLabel={`Resume ${p.name ?? p.issuer}`}
+                  >
                     Resume
                   </ActionButton>
                 )}

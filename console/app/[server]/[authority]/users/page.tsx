@@ -44,7 +44,11 @@ export default async function UsersPage({ params, searchParams }: AuthorityPageP
           { header: 'Global ID', from: 'lg', className: 'max-w-xs', cell: (u) => <Mono>{u.globalId}</Mono> },
           { header: 'Created', from: 'md', cell: (u) => formatDateTime(u.createdAt) },
         ]}
-        empty={<EmptyState title={q ? `No user matches “${q}”` : 'No users yet'}>{q ? 'Try another search.' : 'Users are created here or with tessera-server user create.'}</EmptyState>}
+        empty={
+          <EmptyState title={q ? `No user matches “${q}”` : 'No users yet'}>
+            {q ? 'Try another search.' : 'Users are created here or with tessera-server user create.'}
+          </EmptyState>
+        }
         pages={{ basePath: `${base}/users`, searchParams: sp, label: 'users' }}
       />
     </>

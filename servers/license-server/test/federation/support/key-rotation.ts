@@ -64,9 +64,15 @@ export async function rotateKeys(side: Side): Promise<string> {
           .where(and(eq(authorityKeys.authorityId, side.authority.id), eq(authorityKeys.use, use), inArray(authorityKeys.status, ['next', 'active'])));
         const next = inUse.find((k) => k.status === 'next')?.kid ?? (await ctx.keyring.createKey(tx, side.authority.id, use, 'next'));
         for (const active of inUse.filter((k) => k.status === 'active')) {
-          await tx.update(authorityKeys).set({ status: 'retired', retiredAt: now }).where(and(eq(authorityKeys.authorityId, side.authority.id), eq(authorityKeys.kid, active.kid)));
+          await tx
+            .update(authorityKeys)
+            .set({ status: 'retired', retiredAt: now })
+            .where(and(eq(authorityKeys.authorityId, side.authority.id), eq(authorityKeys.kid, active.kid)));
         }
-        await tx.update(authorityKeys).set({ status: 'active', activatedAt: now }).where(and(eq(authorityKeys.authorityId, side.authority.id), eq(authorityKeys.kid, next)));
+        await tx
+          .update(authorityKeys)
+          .set({ status: 'active', activatedAt: now })
+          .where(and(eq(authorityKeys.authorityId, side.authority.id), eq(authorityKeys.kid, next)));
         await ctx.keyring.createKey(tx, side.authority.id, use, 'next');
       }
     });

@@ -12,7 +12,12 @@ import { formatDateTime, formatMoney } from '@/lib/format.ts';
 import type { AuthorityPageProps } from '@/lib/page-props.ts';
 
 export const metadata: Metadata = { title: 'Ledger' };
-const KIND_LABELS: Record<z.infer<typeof ledgerKindSchema>, string> = { license: 'license', move: 'move', federation_fee: 'federation fee', peer_fee: 'peer fee' };
+const KIND_LABELS: Record<z.infer<typeof ledgerKindSchema>, string> = {
+  license: 'license',
+  move: 'move',
+  federation_fee: 'federation fee',
+  peer_fee: 'peer fee',
+};
 
 export default async function LedgerPage({ params, searchParams }: AuthorityPageProps) {
   const { server, authority } = await params;
@@ -32,7 +37,13 @@ export default async function LedgerPage({ params, searchParams }: AuthorityPage
       />
       <SectionTabs base={base} section="billing" />
       <FilterForm action={`${base}/billing/ledger`} label="Filter the ledger">
-        <FilterSelect name="kind" label="Kind" defaultValue={kind} any="Any kind" options={ledgerKindSchema.options.map((k) => ({ value: k, label: KIND_LABELS[k] }))} />
+        <FilterSelect
+          name="kind"
+          label="Kind"
+          defaultValue={kind}
+          any="Any kind"
+          options={ledgerKindSchema.options.map((k) => ({ value: k, label: KIND_LABELS[k] }))}
+        />
         <MonthFilter value={period} />
         <UserIdFilter value={userId} />
       </FilterForm>
@@ -47,14 +58,31 @@ export default async function LedgerPage({ params, searchParams }: AuthorityPage
             header: 'User or peer',
             from: 'sm',
             className: 'max-w-[16rem]',
-            cell: (e) => (e.userId ? <TextLink href={`${base}/users/${e.userId}`}>{e.username ?? e.userId}</TextLink> : e.counterparty ? <Mono>{e.counterparty}</Mono> : '—'),
+            cell: (e) =>
+              e.userId ? (
+                <TextLink href={`${base}/users/${e.userId}`}>{e.username ?? e.userId}</TextLink>
+              ) : e.counterparty ? (
+                <Mono>{e.counterparty}</Mono>
+              ) : (
+                '—'
+              ),
           },
           { header: 'Content', from: 'md', cell: (e) => <Mono>{e.contentId}</Mono> },
           {
             header: 'License / move',
             from: 'lg',
             cell: (e) =>
-              e.moveId ? <TextLink href={`${base}/moves/${e.moveId}`}><span className="font-mono text-xs">{e.moveId}</span></TextLink> : e.licenseId ? <TextLink href={`${base}/licenses/${e.licenseId}`}><span className="font-mono text-xs">{e.licenseId}</span></TextLink> : '—',
+              e.moveId ? (
+                <TextLink href={`${base}/moves/${e.moveId}`}>
+                  <span className="font-mono text-xs">{e.moveId}</span>
+                </TextLink>
+              ) : e.licenseId ? (
+                <TextLink href={`${base}/licenses/${e.licenseId}`}>
+                  <span className="font-mono text-xs">{e.licenseId}</span>
+                </TextLink>
+              ) : (
+                '—'
+              ),
           },
           { header: 'Invoice', from: 'lg', cell: (e) => (e.invoiceId ? <TextLink href={`${base}/billing/invoices/${e.invoiceId}`}>invoiced</TextLink> : '—') },
         ]}

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { IfCan } from '@/components/console-context.tsx';
 import { EditContentForm } from '@/components/content-forms.tsx';
-import { Badge, Card, DetailsCard, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
+import { Badge, Card, DetailsCard, Mono, PageHeader, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatBytes, formatDateTime, formatMoney } from '@/lib/format.ts';
 
@@ -9,8 +9,12 @@ export const metadata: Metadata = { title: 'Content' };
 
 export default async function ContentPage({ params }: { params: Promise<{ server: string; authority: string; contentId: string }> }) {
   const { server, authority, contentId } = await params;
-  const [content, authorityInfo] = await Promise.all([load(server, 'getAdminContent', { params: { authority, contentId } }), load(server, 'getAuthority', { params: { authority } })]);
-  if (!content.ok) return <ProblemPage title={'Content'} problem={content.problem} back={{ href: `/${server}/${authority}/contents`, label: 'All contents' }} />;
+  const [content, authorityInfo] = await Promise.all([
+    load(server, 'getAdminContent', { params: { authority, contentId } }),
+    load(server, 'getAuthority', { params: { authority } }),
+  ]);
+  if (!content.ok)
+    return <ProblemPage title={'Content'} problem={content.problem} back={{ href: `/${server}/${authority}/contents`, label: 'All contents' }} />;
   const c = content.data;
   const currency = authorityInfo.ok ? authorityInfo.data.currency : 'EUR';
   const base = `/${server}/${authority}`;
@@ -23,7 +27,10 @@ export default async function ContentPage({ params }: { params: Promise<{ server
           items={[
             ['Content ID', <Mono key="id">{c.id}</Mono>],
             ['Status', <Badge key="st">{c.status}</Badge>],
-            ['Published by', c.originIssuer ? <span key="o">{c.originIssuer} (arrived by a cross-authority move; no package is kept here)</span> : 'this authority'],
+            [
+              'Published by',
+              c.originIssuer ? <span key="o">{c.originIssuer} (arrived by a cross-authority move; no package is kept here)</span> : 'this authority',
+            ],
             ['Media type', c.mediaType],
             ['Size', `${formatBytes(c.size)} (${c.size.toLocaleString('en-GB')} bytes)`],
             ['SHA-256 of the file', <Mono key="d">{c.sha256}</Mono>],

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { decodeJwsUnverified } from '@tessera/protocol';
 import { TokenView } from '@/components/token-view.tsx';
-import { Badge, Card, Details, EmptyState, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
+import { Badge, Card, Details, EmptyState, Mono, PageHeader, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime } from '@/lib/format.ts';
 
@@ -19,14 +19,18 @@ function nestedLicense(certificate: string | null): string | null {
 
 export default async function MovePage({ params }: { params: Promise<{ server: string; authority: string; moveId: string }> }) {
   const { server, authority, moveId } = await params;
-  const [move, authorityInfo] = await Promise.all([load(server, 'getMove', { params: { authority, moveId } }), load(server, 'getAuthority', { params: { authority } })]);
+  const [move, authorityInfo] = await Promise.all([
+    load(server, 'getMove', { params: { authority, moveId } }),
+    load(server, 'getAuthority', { params: { authority } }),
+  ]);
   if (!move.ok) return <ProblemPage title={`Move ${moveId}`} problem={move.problem} back={{ href: `/${server}/${authority}/moves`, label: 'All moves' }} />;
   const m = move.data;
   const issuer = authorityInfo.ok ? authorityInfo.data.issuer : '';
   const base = `/${server}/${authority}`;
   const here = (iss: string) => (iss === issuer ? ' (this authority)' : '');
   const license = nestedLicense(m.certificate);
-  const licenseLink = (iss: string, id: string | null) => (id ? iss === issuer ? <TextLink href={`${base}/licenses/${id}`}>{id}</TextLink> : <Mono>{id}</Mono> : '—');
+  const licenseLink = (iss: string, id: string | null) =>
+    id ? iss === issuer ? <TextLink href={`${base}/licenses/${id}`}>{id}</TextLink> : <Mono>{id}</Mono> : '—';
   const party = (title: string, p: { authority: string; clientId: string; licenseId: string | null }) => (
     <section aria-label={title}>
       <h3 className="mb-2 text-sm font-semibold text-slate-900">{title}</h3>
@@ -41,7 +45,14 @@ export default async function MovePage({ params }: { params: Promise<{ server: s
   );
   return (
     <>
-      <PageHeader title={`Move ${m.id}`} description={<>Content <Mono>{m.contentId}</Mono></>} />
+      <PageHeader
+        title={`Move ${m.id}`}
+        description={
+          <>
+            Content <Mono>{m.contentId}</Mono>
+          </>
+        }
+      />
       <div className="space-y-6">
         <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
           <Card title="Timeline" className="lg:col-span-1">
@@ -53,7 +64,10 @@ export default async function MovePage({ params }: { params: Promise<{ server: s
                   <li key={i} className="relative">
                     <span className="absolute top-1.5 -left-[1.6rem] h-2.5 w-2.5 rounded-full bg-indigo-500 ring-4 ring-white" aria-hidden="true" />
                     <p>
-                      <Badge>{e.state}</Badge> <time dateTime={e.at} className="ml-1 text-xs text-slate-500">{formatDateTime(e.at)}</time>
+                      <Badge>{e.state}</Badge>{' '}
+                      <time dateTime={e.at} className="ml-1 text-xs text-slate-500">
+                        {formatDateTime(e.at)}
+                      </time>
                     </p>
                     {e.note ? <p className="mt-1 text-sm text-slate-700">{e.note}</p> : null}
                   </li>
@@ -71,7 +85,12 @@ export default async function MovePage({ params }: { params: Promise<{ server: s
                 items={[
                   ['State', <Badge key="s">{m.state}</Badge>],
                   ['This authority is', m.role],
-                  ['User', <TextLink key="u" href={`${base}/users/${m.userId}`}>{m.userId}</TextLink>],
+                  [
+                    'User',
+                    <TextLink key="u" href={`${base}/users/${m.userId}`}>
+                      {m.userId}
+                    </TextLink>,
+                  ],
                   ['Certificate signed by', m.signedBy ? <Mono key="sb">{m.signedBy}</Mono> : 'not yet signed'],
                   ['Started', formatDateTime(m.createdAt)],
                   ['Last change', formatDateTime(m.updatedAt)],
@@ -81,7 +100,11 @@ export default async function MovePage({ params }: { params: Promise<{ server: s
           </Card>
         </div>
         <Card title="Copy certificate (decoded)">
-          {m.certificate ? <TokenView token={m.certificate} label="copy certificate" /> : <EmptyState title="No certificate">The move has not been signed yet, or it was aborted.</EmptyState>}
+          {m.certificate ? (
+            <TokenView token={m.certificate} label="copy certificate" />
+          ) : (
+            <EmptyState title="No certificate">The move has not been signed yet, or it was aborted.</EmptyState>
+          )}
         </Card>
         {license ? (
           <Card title="Destination license carried by the certificate">

@@ -55,7 +55,12 @@ export default async function UserPage({ params, searchParams }: AuthorityPagePr
             ['Global ID', <Mono key="g">{u.globalId}</Mono>],
             ['Active devices', u.activeDevices],
             ['Created', formatDateTime(u.createdAt)],
-            ['Licenses', <TextLink key="l" href={`${base}/licenses?userId=${u.id}`}>Licenses of {u.username}</TextLink>],
+            [
+              'Licenses',
+              <TextLink key="l" href={`${base}/licenses?userId=${u.id}`}>
+                Licenses of {u.username}
+              </TextLink>,
+            ],
           ]}
         />
         <section aria-labelledby="devices-heading">
@@ -96,7 +101,11 @@ export default async function UserPage({ params, searchParams }: AuthorityPagePr
                     input={{ params: { authority, userId, linkId: l.linkId } }}
                     variant="danger"
                     accessibleLabel={`Unlink ${l.peerUser}`}
-                    confirm={{ title: 'Remove this link?', body: 'Moves between these two accounts are refused until they are linked again.', confirmLabel: 'Remove link' }}
+                    confirm={{
+                      title: 'Remove this link?',
+                      body: 'Moves between these two accounts are refused until they are linked again.',
+                      confirmLabel: 'Remove link',
+                    }}
                   >
                     Unlink
                   </ActionButton>

@@ -22,7 +22,16 @@ export default async function DevicesPage({ params, searchParams }: AuthorityPag
       <SectionTabs base={base} section="users" />
       <FilterForm action={`${base}/users/devices`} label="Search devices">
         <FilterInput name="q" label="Client ID, label or user" defaultValue={q} />
-        <FilterSelect name="status" label="Status" defaultValue={status} any="Any status" options={[{ value: 'active', label: 'Active' }, { value: 'revoked', label: 'Revoked' }]} />
+        <FilterSelect
+          name="status"
+          label="Status"
+          defaultValue={status}
+          any="Any status"
+          options={[
+            { value: 'active', label: 'Active' },
+            { value: 'revoked', label: 'Revoked' },
+          ]}
+        />
       </FilterForm>
       <DeviceTable
         devices={devices}

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { ActionButton } from '@/components/action-button.tsx';
 import { DataTable } from '@/components/data-table.tsx';
-import { Badge, DetailsCard, Mono, PageHeader, ProblemAlert, TextLink, ProblemPage } from '@/components/ui.tsx';
+import { Badge, DetailsCard, Mono, PageHeader, TextLink, ProblemPage } from '@/components/ui.tsx';
 import { load } from '@/lib/admin-api.ts';
 import { formatDateTime, formatMoney } from '@/lib/format.ts';
 
@@ -10,7 +10,8 @@ export const metadata: Metadata = { title: 'Invoice' };
 export default async function InvoicePage({ params }: { params: Promise<{ server: string; authority: string; invoiceId: string }> }) {
   const { server, authority, invoiceId } = await params;
   const invoice = await load(server, 'getInvoice', { params: { authority, invoiceId } });
-  if (!invoice.ok) return <ProblemPage title={'Invoice'} problem={invoice.problem} back={{ href: `/${server}/${authority}/billing/invoices`, label: 'All invoices' }} />;
+  if (!invoice.ok)
+    return <ProblemPage title={'Invoice'} problem={invoice.problem} back={{ href: `/${server}/${authority}/billing/invoices`, label: 'All invoices' }} />;
   const i = invoice.data;
   const base = `/${server}/${authority}`;
   return (
@@ -42,7 +43,12 @@ export default async function InvoicePage({ params }: { params: Promise<{ server
           title="Invoice"
           items={[
             ['Status', <Badge key="s">{i.status}</Badge>],
-            ['User', <TextLink key="u" href={`${base}/users/${i.userId}`}>{i.username}</TextLink>],
+            [
+              'User',
+              <TextLink key="u" href={`${base}/users/${i.userId}`}>
+                {i.username}
+              </TextLink>,
+            ],
             ['Month', i.period],
             ['Total', formatMoney(i.total, i.currency)],
             ['Issued', formatDateTime(i.issuedAt)],
