@@ -120,7 +120,7 @@ Tessera demo federation is running.
   B  ${sides[1]!.url}   authority borealis  issuer ${sides[1]!.issuer}
      admin ${borealisDemo.admin.email} / ${borealisDemo.admin.password}   thumbprint ${thumbprints.borealis}
 
-  users on both      alice / wonderland, bob / builder (linked across)
+  users on both      alice / wonderland, bob / the-builder (linked across)
   OpenAPI            ${sides[0]!.url}/openapi.json
   data               ${dataRoot}  (delete it to start over)
 

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { newId } from '@tessera/protocol';
-import { findAdminAccountByEmail, grantAdminRole, insertAdminAccount } from '../admin/admin-queries.ts';
-import { hashPassword } from '../admin/passwords.ts';
+import { TesseraProblem } from '@tessera/protocol';
+import { addAdministrator } from '../admin/manage-admins.ts';
+import type { Actor } from '../audit/actor.ts';
 import { findAuthorityBySlug } from '../authorities/authority-queries.ts';
 import { createAuthority } from '../authorities/create-authority.ts';
 import { listContentIds } from '../contents/content-queries.ts';
 import type { AppContext } from '../context.ts';
-import { findUserByUsername } from '../registration/client-queries.ts';
-import { insertUser } from '../users/user-queries.ts';
+import { createUser } from '../users/manage-users.ts';
+
+/** The demo's seed, as it appears in the audit log. */
+const SEED_ACTOR: Actor = { kind: 'system', id: 'demo-seed' };
 
 export interface DemoAuthoritySpec {
   slug: string;
@@ -30,7 +32,7 @@ export const auroraDemo: DemoAuthoritySpec = {
   admin: { email: 'admin@aurora.test', password: 'tessera-admin' },
   users: [
     { username: 'alice', password: 'wonderland', displayName: 'Alice Liddell' },
-    { username: 'bob', password: 'builder', displayName: 'Bob Builder' },
+    { username: 'bob', password: 'the-builder', displayName: 'Bob Builder' },
   ],
   contents: [
     {
@@ -67,7 +69,7 @@ export const borealisDemo: DemoAuthoritySpec = {
   admin: { email: 'admin@borealis.test', password: 'tessera-admin' },
   users: [
     { username: 'alice', password: 'wonderland', displayName: 'Alice Liddell' },
-    { username: 'bob', password: 'builder', displayName: 'Bob Builder' },
+    { username: 'bob', password: 'the-builder', displayName: 'Bob Builder' },
   ],
   contents: [
     {
@@ -103,38 +105,30 @@ function generated(size: number): Readable {
 export async function seedDemoAuthority(ctx: AppContext, baseUrl: string, spec: DemoAuthoritySpec): Promise<void> {
   let authority = await findAuthorityBySlug(ctx.db, spec.slug);
   if (!authority) {
-    authority = await createAuthority(
-      ctx,
-      { kind: 'system', id: 'demo-seed' },
-      { slug: spec.slug, name: spec.name, operator: spec.operator, currency: spec.currency, prices: spec.prices },
-    );
-  }
-  const authorityId = authority.id;
-
-  const admin = await findAdminAccountByEmail(ctx.db, spec.admin.email);
-  const adminId = admin?.id ?? newId('admin');
-  if (!admin) {
-    await insertAdminAccount(ctx.db, {
-      id: adminId,
-      email: spec.admin.email,
-      name: `${spec.name} administrator`,
-      passwordHash: await hashPassword(spec.admin.password),
-      isOperator: true,
+    authority = await createAuthority(ctx, SEED_ACTOR, {
+      slug: spec.slug,
+      name: spec.name,
+      operator: spec.operator,
+      currency: spec.currency,
+      prices: spec.prices,
     });
   }
-  await grantAdminRole(ctx.db, authorityId, { adminId, role: 'owner' });
+  const authorityId = authority.id;
+  const ref = await ctx.authorities.bySlug(spec.slug);
 
+  // The same domain functions as the admin API and tessera-server; what exists already is kept.
+  const already = (code: string) => (error: unknown) => {
+    if (!(error instanceof TesseraProblem && error.code === code)) throw error;
+  };
+  await addAdministrator(
+    ctx,
+    ref,
+    SEED_ACTOR,
+    { email: spec.admin.email, password: spec.admin.password, name: `${spec.name} administrator`, role: 'owner' },
+    { operator: true },
+  ).catch(already('admin_exists'));
   for (const u of spec.users) {
-    const existing = await findUserByUsername(ctx.db, authorityId, u.username);
-    if (!existing) {
-      await insertUser(ctx.db, {
-        authorityId,
-        id: newId('user'),
-        username: u.username,
-        displayName: u.displayName,
-        passwordHash: await hashPassword(u.password),
-      });
-    }
+    await createUser(ctx, ref, SEED_ACTOR, { username: u.username, password: u.password, displayName: u.displayName }).catch(already('user_exists'));
   }
 
   const have = new Set(await listContentIds(ctx.db, authorityId));
