@@ -176,7 +176,14 @@ export async function verifyJws<T>(token: string, options: VerifyOptions<T>): Pr
   if (header.crit !== undefined) fail('crit header parameters are not supported');
   const resolved = await options.resolveKey(header);
   if (!resolved) return fail(header.kid ? `unknown signing key ${header.kid}` : 'no key to verify with');
-  const key = isCryptoKey(resolved) ? resolved : await importEcKey(resolved, SIGNING_ALG);
+  let key: CryptoKey;
+  try {
+    key = isCryptoKey(resolved) ? resolved : await importEcKey(resolved, SIGNING_ALG);
+  } catch {
+    // A key that is not a point on P-256 (a tampered self-signed configuration, a registration
+    // proof's own key) cannot verify anything: the token is refused like a bad signature.
+    return fail('the verification key is not a valid P-256 public key');
+  }
   const json = options.claims ? await verifiedClaims(token, key, options) : await verifiedPayload(token, key, fail);
   const parsed = options.schema.safeParse(json);
   if (!parsed.success) return fail(`the claims are invalid: ${formatZodIssues(parsed.error)}`);

@@ -83,6 +83,22 @@ describe('verifyJws with registered-claim checks', () => {
     assert.deepEqual(await refusal(forged), { code: 'envelope_invalid', detail: 'the signature does not verify' });
   });
 
+  it("refuses a token whose verification key is no point on P-256 with the token kind's own code", async () => {
+    const token = await sign(good);
+    const offCurve = { ...signer.publicJwk, x: signer.publicJwk.x.startsWith('A') ? `B${signer.publicJwk.x.slice(1)}` : `A${signer.publicJwk.x.slice(1)}` };
+    const error = await verifyJws(token, {
+      typ: TOKEN_TYPES.federationEnvelope,
+      schema: claimsSchema,
+      resolveKey: () => offCurve,
+      problem: 'envelope_invalid',
+    }).then(
+      () => assert.fail('a token was verified with an off-curve key'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof TesseraProblem, `a TesseraProblem, not ${String(error)}`);
+    assert.equal(error.code, 'envelope_invalid');
+  });
+
   it("decodes an unverified token's header and claims through jose", async () => {
     const token = await sign(good);
     const { header, payload } = decodeJwsUnverified(token);
