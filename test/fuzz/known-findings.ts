@@ -48,7 +48,7 @@ export const KNOWN_FINDINGS: KnownFinding[] = [
     matches: (f) =>
       f.kind === 'undeclared status' &&
       ((f.status === 413 && (f.code === 'payload_too_large' || f.method === 'HEAD')) ||
-        (f.status === 415 && f.code === 'unsupported_media_type' && ['GET', 'HEAD'].includes(f.method))),
+        (f.status === 415 && ((f.code === 'unsupported_media_type' && f.method === 'GET') || f.method === 'HEAD'))),
   },
   {
     title: "OPTIONS on any route's path answers Express's automatic 200 text/plain list of methods (e.g. `GET, HEAD`), a status and body no operation declares",

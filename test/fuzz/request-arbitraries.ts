@@ -446,7 +446,7 @@ const PATH_MUTATIONS: [string, (path: string) => string][] = [
   ['double slash', (p) => p.replace('/', '//')],
   ['dot segment', (p) => p.replace(/\/([^/]*)$/, '/./$1')],
   ['dot-dot segment', (p) => p.replace(/\/([^/]*)$/, '/x/../$1')],
-  ['upper case', (p) => p.toUpperCase()],
+  ['upper case', (p) => p.replace(/[a-z]+/g, (letters) => letters.toUpperCase())],
   ['appended %00', (p) => `${p}%00`],
   ['appended .json', (p) => `${p}.json`],
   ['encoded slash', (p) => p.replace(/\/([^/]*)$/, '%2F$1')],
@@ -497,10 +497,8 @@ function operationRequest(op: Operation, pools: FixturePools, selfUrl: string): 
     { weight: op.auth === 'device' ? 1 : 10, arbitrary: fc.constant<DeviceAuth>('none') },
     { weight: 1, arbitrary: fc.constantFrom<DeviceAuth>('junk', 'stale', 'stranger', 'other-request') },
   );
-  // Signing in or out with the fuzzer's own session would end it; those get none or a junk one.
-  const ownsSession = op.operationId !== 'login' && op.operationId !== 'logout';
   const admin = fc.oneof(
-    ...(ownsSession ? [{ weight: op.auth === 'admin' ? 14 : 2, arbitrary: fc.constant<AdminAuth>('session') }] : []),
+    { weight: op.auth === 'admin' ? 14 : 2, arbitrary: fc.constant<AdminAuth>('session') },
     { weight: op.auth === 'admin' ? 1 : 10, arbitrary: fc.constant<AdminAuth>('none') },
     { weight: 1, arbitrary: fc.constant<AdminAuth>('junk') },
   );
@@ -520,7 +518,8 @@ function operationRequest(op: Operation, pools: FixturePools, selfUrl: string): 
       if (r.method !== op.method) variant.push(`method ${r.method}`);
       if (r.contentType !== (op.body?.mediaType ?? 'application/json')) variant.push(`content type ${r.contentType ?? '(none)'}`);
       if (Object.keys(r.headers).length) variant.push(`headers ${Object.keys(r.headers).join(',')}`);
-      variant.push(`device ${r.device}`, `admin ${r.admin}`);
+      const admin = endsSession(r.method, target) ? 'none' : r.admin;
+      variant.push(`device ${r.device}`, `admin ${admin}`);
       return {
         operationId: op.operationId,
         method: r.method,
@@ -529,12 +528,19 @@ function operationRequest(op: Operation, pools: FixturePools, selfUrl: string): 
         ...(r.body.body.kind !== 'none' || r.contentType !== 'application/json' ? (r.contentType ? { contentType: r.contentType } : {}) : {}),
         body: r.body.body,
         device: r.device,
-        admin: r.admin,
+        admin,
         ...(r.device === 'junk' ? { junkAuthorization: r.junk } : {}),
         variant,
       };
     });
 }
+
+/**
+ * Signing in or out (whatever operation the request was generated from, e.g. getSession with its
+ * method changed) would end the fuzzer's own session; such requests go without it.
+ */
+const endsSession = (method: string, target: string) =>
+  !['GET', 'HEAD', 'OPTIONS'].includes(method) && /^\/+admin\/+session\/*(\?|$)/i.test(target.replace(/\/\.(?=\/)/g, ''));
 
 /** Requests that belong to no operation: random paths and methods. */
 const strayRequest: fc.Arbitrary<FuzzRequest> = fc
@@ -561,7 +567,7 @@ const strayRequest: fc.Arbitrary<FuzzRequest> = fc
     headers: {},
     body: { kind: 'none' },
     device: 'none',
-    admin: r.admin,
+    admin: endsSession(r.method, r.path) ? 'none' : r.admin,
     variant: ['random path'],
   }));
 
