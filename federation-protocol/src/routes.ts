@@ -57,16 +57,20 @@ const r = <const S extends RouteSpec>(spec: S): S => spec;
 
 /**
  * Problems every route of a kind may answer besides its own list, because one middleware
- * answers them for all: a request that does not parse; a body of another media type, or one too
- * slow to arrive, on a route that changes state; an admin change sent by a browser from another site.
+ * answers them for all: a request that does not parse, or whose body is too large or of another
+ * media type; a body too slow to arrive; a change under /admin sent by a browser of another site.
  */
 export function impliedProblems(spec: RouteSpec): ProblemCode[] {
   const changes = spec.method !== 'get';
   return [
     'invalid_request',
     'malformed_request',
-    ...(changes ? (['unsupported_media_type', 'request_timeout'] as const) : []),
-    ...(changes && spec.auth === 'admin' ? (['cross_site_request'] as const) : []),
+    // The JSON body parser runs for every request that sends a body, whatever the route.
+    'payload_too_large',
+    'unsupported_media_type',
+    ...(changes ? (['request_timeout'] as const) : []),
+    // The cross-site guard covers every change under /admin, signing in and out included.
+    ...(changes && spec.path.startsWith('/admin') ? (['cross_site_request'] as const) : []),
   ];
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { answerClientErrors } from './http/errors.ts';
 import { createLogger } from './logging.ts';
 import { sweepAttemptBuckets } from './limits/password-attempt-queries.ts';
 import { preparePrivateDirectory } from './storage/private-files.ts';
@@ -93,6 +94,7 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
         http.headersTimeout = config.headersTimeoutMs;
         http.keepAliveTimeout = config.keepAliveTimeoutMs;
         http.maxConnections = config.maxConnections;
+        answerClientErrors(http);
         http.once('error', reject);
         http.listen(config.port, config.host, () => {
           const { port } = http!.address() as AddressInfo;

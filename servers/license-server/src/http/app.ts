@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { Passport, type PassportStatic } from 'passport';
 import { pinoHttp } from 'pino-http';
-import { buildOpenApiDocument } from '@tessera/protocol';
+import { buildOpenApiDocument, TesseraProblem } from '@tessera/protocol';
 import { adminGuard, configureAdminAuth } from '../admin/admin-auth.ts';
 import type { AppContext } from '../context.ts';
 import { DeviceProofStrategy } from '../registration/device-proof-strategy.ts';
@@ -31,6 +31,14 @@ export function createApp(ctx: AppContext): Express {
   // so (public keys, the entity configuration, packages).
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use((req, _res, next) => {
+    // No CORS is served, so OPTIONS has nothing to say; and answers carry no validators, so a
+    // conditional request must not turn into Express's 304.
+    if (req.method === 'OPTIONS') return next(new TesseraProblem('method_not_allowed', 'this API answers no OPTIONS requests (it serves no CORS)'));
+    delete req.headers['if-none-match'];
+    delete req.headers['if-modified-since'];
     next();
   });
   app.use(requestDeadlines(ctx.config));

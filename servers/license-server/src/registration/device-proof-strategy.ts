@@ -75,7 +75,7 @@ export async function verifyDeviceRequest(req: Request, authority: AuthorityRef,
     problem: 'proof_invalid',
     claims: proofTimeWindow(ctx),
     resolveKey: async (header) => {
-      if (typeof header.kid !== 'string' || header.kid.length > 64)
+      if (typeof header.kid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(header.kid))
         throw new TesseraProblem('proof_invalid', 'the proof header must carry the client ID as kid');
       clientId = header.kid;
       row = await findProofClient(ctx.db, authority.id, clientId);

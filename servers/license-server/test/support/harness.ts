@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { answerClientErrors } from '../../src/http/errors.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -79,6 +80,7 @@ export async function startHarness(overrides: Partial<ServerConfigInput> = {}): 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-test-'));
   const testDb = await createTestDatabase();
   const http = createServer();
+  answerClientErrors(http);
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
