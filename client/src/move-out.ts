@@ -78,18 +78,16 @@ export async function moveOut(ctx: DeviceContext, contentId: string, input: Move
     move = pending;
   } else {
     if (license.state !== 'active') throw new DeviceError('license_not_active', `the license ${license.licenseId} for ${contentId} is ${license.state}`);
-    const response = await ctx
-      .http()
-      .call(
-        'requestMove',
-        {
-          body: {
-            licenseId: license.licenseId,
-            destination: { clientId: destination.clientId, ...(destinationAuthority !== own.authority ? { authority: destinationAuthority } : {}) },
-          },
+    const response = await ctx.http().call(
+      'requestMove',
+      {
+        body: {
+          licenseId: license.licenseId,
+          destination: { clientId: destination.clientId, ...(destinationAuthority !== own.authority ? { authority: destinationAuthority } : {}) },
         },
-        ctx.auth(),
-      );
+      },
+      ctx.auth(),
+    );
     // Across authorities the destination may not answer at once: the source authority keeps
     // the license reserved and retries on its own; the device waits for the outcome.
     const settled = response.state === 'reserved' ? await awaitMove(ctx, response.moveId, input.waitMs ?? 60_000) : response;

@@ -35,59 +35,53 @@ describe('audit log and overview', () => {
     let leaf = 0;
     const device = async (userId: string, at: Date, status: 'active' | 'revoked' = 'active') => {
       const id = newId('client');
-      await db
-        .insert(clients)
-        .values({
-          authorityId: a.id,
-          id,
-          userId,
-          leafId: leaf++,
-          publicJwk: { kty: 'EC', crv: 'P-256', x: id, y: id },
-          thumbprint: id,
-          certificate: 'x.y.z',
-          status,
-          registeredAt: at,
-        });
+      await db.insert(clients).values({
+        authorityId: a.id,
+        id,
+        userId,
+        leafId: leaf++,
+        publicJwk: { kty: 'EC', crv: 'P-256', x: id, y: id },
+        thumbprint: id,
+        certificate: 'x.y.z',
+        status,
+        registeredAt: at,
+      });
       return id;
     };
     const d1 = await device(alice.id, now);
     const d2 = await device(alice.id, yesterday);
     await device(bob.id, longAgo, 'revoked');
     const license = async (clientId: string, contentId: string, at: Date, state: 'active' | 'moved' = 'active') =>
-      db
-        .insert(licenses)
-        .values({
-          authorityId: a.id,
-          id: newId('license'),
-          contentId,
-          clientId,
-          userId: alice.id,
-          rights: { play: true },
-          state,
-          originType: 'purchase',
-          token: 'x.y.z',
-          issuedAt: at,
-        });
+      db.insert(licenses).values({
+        authorityId: a.id,
+        id: newId('license'),
+        contentId,
+        clientId,
+        userId: alice.id,
+        rights: { play: true },
+        state,
+        originType: 'purchase',
+        token: 'x.y.z',
+        issuedAt: at,
+      });
     await license(d1, film, now);
     await license(d2, film, yesterday, 'moved');
     await license(d2, song, longAgo);
     const move = (state: 'completed' | 'aborted', dst: string, at: Date) =>
-      db
-        .insert(moves)
-        .values({
-          authorityId: a.id,
-          id: newId('move'),
-          role: 'source',
-          state,
-          contentId: film,
-          userId: alice.id,
-          srcIssuer: a.issuer,
-          srcClientId: d2,
-          srcLicenseId: 'lic_x',
-          dstIssuer: dst,
-          dstClientId: d1,
-          createdAt: at,
-        });
+      db.insert(moves).values({
+        authorityId: a.id,
+        id: newId('move'),
+        role: 'source',
+        state,
+        contentId: film,
+        userId: alice.id,
+        srcIssuer: a.issuer,
+        srcClientId: d2,
+        srcLicenseId: 'lic_x',
+        dstIssuer: dst,
+        dstClientId: d1,
+        createdAt: at,
+      });
     await move('completed', a.issuer, yesterday);
     await move('completed', 'https://peer.example/t/p', now);
     await move('aborted', 'https://peer.example/t/p', now);
