@@ -92,13 +92,11 @@ export async function presentLinkAssertion(
       schema: linkAssertionClaimsSchema,
       problem: 'link_assertion_invalid',
       resolveKey: (header) => signingKeyIn(keys, header.kid),
+      // jose's claim checks: addressed to this authority, not expired, not dated ahead or too old.
+      claims: { audience: authority.issuer, clockToleranceSeconds: ctx.config.clockSkewSeconds, maxAgeSeconds: LINK_ASSERTION_MAX_LIFETIME_SECONDS },
     });
     return verified.payload;
   });
-  if (payload.aud !== authority.issuer)
-    throw new TesseraProblem('link_assertion_invalid', `the assertion is addressed to ${payload.aud}, not ${authority.issuer}`);
-  const now = Math.floor(Date.now() / 1000);
-  if (payload.exp + ctx.config.clockSkewSeconds <= now) throw new TesseraProblem('link_assertion_invalid', 'the assertion has expired; ask for a new one');
   const peerUser = parseUserGlobalId(payload.sub);
   if (!peerUser || peerUser.issuer !== peer.issuer)
     throw new TesseraProblem('link_assertion_invalid', `the assertion's subject ${payload.sub} is not an account of ${peer.issuer}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   decodeJwsUnverified,
+  ENVELOPE_MAX_LIFETIME_SECONDS,
   envelopeClaimsSchema,
   isSupportedVersion,
   PROTOCOL_VERSION,
@@ -68,13 +69,16 @@ export async function verifyEnvelope(
     schema: envelopeClaimsSchema,
     problem: 'envelope_invalid',
     resolveKey: (header) => signingKeyIn(keys, header.kid),
+    // jose's claim checks: `aud`, `exp`, and an `iat` neither in the future nor older than an envelope may live.
+    claims: {
+      audience: expected.audience,
+      clockToleranceSeconds: expected.skewSeconds,
+      maxAgeSeconds: ENVELOPE_MAX_LIFETIME_SECONDS,
+      now: expected.now,
+      expired: 'envelope_expired',
+      misaddressed: 'envelope_misaddressed',
+    },
   });
-  if (claims.aud !== expected.audience)
-    throw new TesseraProblem('envelope_misaddressed', `the envelope is addressed to ${claims.aud}, not ${expected.audience}`);
-  const now = Math.floor((expected.now ?? Date.now()) / 1000);
-  const skew = expected.skewSeconds;
-  if (claims.exp + skew <= now) throw new TesseraProblem('envelope_expired', 'the envelope has expired');
-  if (claims.iat - skew > now) throw new TesseraProblem('envelope_expired', 'the envelope is dated in the future beyond the accepted clock skew');
   return claims;
 }
 
