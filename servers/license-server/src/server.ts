@@ -12,6 +12,7 @@ import { parseConfig, type ServerConfig, type ServerConfigInput } from './config
 import { createFileBlobStore } from './contents/blob-store.ts';
 import type { AppContext } from './context.ts';
 import { createApp } from './http/app.ts';
+import { routeModules } from './routes.ts';
 import { AuthorityKeyring } from './keys/authority-keyring.ts';
 import { createMasterKeySecretBox, loadMasterKey } from './keys/secret-box.ts';
 import { openDatabase, type Database } from './storage/db.ts';
@@ -51,7 +52,7 @@ export async function createTesseraServer(input: ServerConfigInput | ServerConfi
     keyring: new AuthorityKeyring(database.db, secrets),
     authorities: new AuthorityDirectory(database.db, config.publicUrl),
   };
-  const app = createApp(ctx);
+  const app = createApp(ctx, routeModules);
   const timers: NodeJS.Timeout[] = [];
   if (config.backgroundJobs) {
     const sweep = () => {

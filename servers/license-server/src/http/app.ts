@@ -9,11 +9,10 @@ import { DeviceProofStrategy } from '../registration/device-proof-strategy.ts';
 import { crossSiteGuard } from './cross-site.ts';
 import { notFoundHandler, problemHandler } from './errors.ts';
 import { requestDeadlines } from './request-deadlines.ts';
-import type { RouteGuards } from './route.ts';
-import { routeModules } from './route-modules.ts';
+import type { RouteGuards, RouteModule } from './principals.ts';
 
 /** Builds the Express app for a context. Tests mount it with supertest; the CLI listens with it. */
-export function createApp(ctx: AppContext): Express {
+export function createApp(ctx: AppContext, routeModules: readonly RouteModule[]): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.secureCookies ? 1 : false);

@@ -13,6 +13,7 @@ import { createDeviceProof, generateEcKeyPair, type GeneratedKeyPair, type Regis
 import { insertAuthority, type NewAuthority } from '../../src/authorities/create-authority.ts';
 import { hashPassword } from '../../src/admin/passwords.ts';
 import { createApp } from '../../src/http/app.ts';
+import { routeModules } from '../../src/routes.ts';
 import { createTesseraServer, type TesseraServer } from '../../src/server.ts';
 import { openDatabase, type Database } from '../../src/storage/db.ts';
 import { adminRoles, adminUsers, users } from '../../src/storage/schema.ts';
@@ -132,7 +133,7 @@ export async function startHarness(overrides: Partial<ServerConfigInput> = {}): 
       // An in-memory PGlite cannot be opened twice: the second instance shares the same handle.
       const secondDb = testDb.url === 'memory://' ? database : await openDatabase({ databaseUrl: testDb.url, dataDir, poolSize: 20 });
       const second = await createTesseraServer({ ...config }, { logger, database: secondDb });
-      const http2 = createServer(createApp(second.ctx));
+      const http2 = createServer(createApp(second.ctx, routeModules));
       http2.listen(0, '127.0.0.1');
       await once(http2, 'listening');
       const handle = {
