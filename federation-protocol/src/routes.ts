@@ -40,7 +40,8 @@ export interface RouteSpec {
   spec?: { section: string; auth?: string; success?: string; problems?: string };
 }
 
-const deviceProblems: ProblemCode[] = [
+/** What every device route may answer: the proof checks (SPEC §4.4) and an unknown authority. */
+export const deviceProblems: ProblemCode[] = [
   'proof_missing',
   'proof_invalid',
   'proof_expired',

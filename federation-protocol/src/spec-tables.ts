@@ -1,5 +1,5 @@
 import { problemCatalogue, problemCatalogueHeadings, type ProblemCode } from './problems.ts';
-import { routes, type RouteSpec } from './routes.ts';
+import { deviceProblems, routes, type RouteSpec } from './routes.ts';
 
 /*
  * SPEC.md's two tables that restate the catalogues (§5.2 routes, §7.2 problems) are generated
@@ -8,16 +8,7 @@ import { routes, type RouteSpec } from './routes.ts';
  */
 
 /** The problems every device route may answer, summarised as *(device)* in the table. */
-const DEVICE_PROBLEMS: ProblemCode[] = [
-  'proof_missing',
-  'proof_invalid',
-  'proof_expired',
-  'proof_replayed',
-  'proof_mismatch',
-  'client_unknown',
-  'client_revoked',
-  'user_suspended',
-];
+const DEVICE_PROBLEMS: ProblemCode[] = deviceProblems.filter((p) => p !== 'authority_unknown');
 /** Listed once above the table: every route may answer them (Section 5.1). */
 const COMMON_PROBLEMS = new Set<ProblemCode>([
   'authority_unknown',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createDeviceProof, generateEcKeyPair, type GeneratedKeyPair } from '@tessera/protocol';
 import { startHarness, TestDevice, type Harness } from '../../servers/license-server/test/support/harness.ts';
+import { installTripwire } from '../../servers/license-server/test/support/network-tripwire.ts';
 
 /** The password of every fixture account of the fuzzed authority; the fuzzer may send it. */
 export const FUZZ_PASSWORD = 'fuzzing password 1';
@@ -80,6 +81,9 @@ async function obtainLicense(device: TestDevice, contentId: string): Promise<str
  * no fuzzed request is entitled to change.
  */
 export async function startFuzzTarget(): Promise<FuzzTarget> {
+  // Fuzzed URLs name private and metadata addresses the server must refuse before connecting;
+  // should it ever try, the tripwire throws before a packet leaves this machine.
+  const removeTripwire = installTripwire();
   const h = await startHarness({
     // Password limits stay on, far enough away that the fuzzer mostly reaches the handlers.
     signInAddressLimit: 1_000_000,
@@ -215,7 +219,10 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       snapshot['package files'] = await Promise.all(files.sort().map(async (f) => `${f} ${(await stat(path.join(packagesDir, f))).size}`));
       return snapshot;
     },
-    close: () => h.close(),
+    close: async () => {
+      await h.close();
+      removeTripwire();
+    },
   };
 }
 

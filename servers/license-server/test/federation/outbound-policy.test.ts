@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import type supertest from 'supertest';
@@ -10,25 +9,7 @@ import { fetchEntityConfiguration } from '../../src/federation/remote-configurat
 import { MAX_PEER_ANSWER_BYTES, OutboundRefused, outboundRequest, type OutboundConfig } from '../../src/federation/outbound-http.ts';
 import { auditLog } from '../../src/storage/schema.ts';
 import { expectProblem, startHarness, type Harness } from '../support/harness.ts';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/**
- * A tripwire under every socket: a connection to anything but loopback throws before a packet
- * leaves, so a guard that fails to refuse fails this test instead of reaching the network.
- */
-function installTripwire(): () => void {
-  const original = net.Socket.prototype.connect;
-  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    const first = args[0] as { host?: string } | number | string;
-    const host = typeof first === 'object' && first !== null ? (first.host ?? 'localhost') : typeof args[1] === 'string' ? args[1] : 'localhost';
-    if (!LOOPBACK.has(host)) throw new Error(`tripwire: a connection to ${host} was attempted`);
-    return (original as (...a: unknown[]) => net.Socket).apply(this, args);
-  } as typeof net.Socket.prototype.connect;
-  return () => {
-    net.Socket.prototype.connect = original;
-  };
-}
+import { installTripwire } from '../support/network-tripwire.ts';
 
 /** A local HTTP server counting the connections it gets. */
 async function localServer(handler: http.RequestListener): Promise<{ url: string; connections: () => number; close(): Promise<void> }> {
